@@ -1,0 +1,67 @@
+"""Transactional stand-in: works on copies of the tables, swaps them in on commit."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+from uuid import UUID
+
+from healthrecords.adapters.memory.annotations import MemoryAnnotationRepository
+from healthrecords.adapters.memory.assignments import MemoryAssignmentRepository
+from healthrecords.adapters.memory.audit import MemoryAuditLog
+from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
+from healthrecords.adapters.memory.records import MemoryRecordRepository
+from healthrecords.adapters.memory.store import MemoryStore
+from healthrecords.adapters.memory.tokens import MemoryRefreshTokenRepository
+from healthrecords.adapters.memory.users import MemoryUserRepository
+
+TABLES = (
+    "users",
+    "refresh_token_families",
+    "refresh_tokens",
+    "records",
+    "assignments",
+    "annotations",
+    "notifications",
+    "audit",
+)
+
+
+class MemoryUnitOfWork:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self.committed = 0
+
+    async def __aenter__(self) -> Self:
+        self._work: dict[str, dict[UUID, Any]] = {
+            name: dict(self._store.table(name)) for name in TABLES
+        }
+        w = self._work
+        self.users = MemoryUserRepository(w["users"])
+        self.refresh_tokens = MemoryRefreshTokenRepository(
+            w["refresh_token_families"], w["refresh_tokens"]
+        )
+        self.records = MemoryRecordRepository(w["records"])
+        self.assignments = MemoryAssignmentRepository(w["assignments"])
+        self.annotations = MemoryAnnotationRepository(w["annotations"])
+        self.notifications = MemoryNotificationRepository(w["notifications"])
+        self.audit = MemoryAuditLog(w["audit"])
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._store.tables.update({name: dict(rows) for name, rows in self._work.items()})
+        self.committed += 1
+
+    async def rollback(self) -> None:
+        # Repositories hold these dicts, so they are refilled in place.
+        for name, rows in self._work.items():
+            rows.clear()
+            rows.update(self._store.table(name))

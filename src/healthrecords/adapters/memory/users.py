@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from healthrecords.domain.errors import Conflict
+from healthrecords.domain.users import Role, User
+
+
+class MemoryUserRepository:
+    def __init__(self, rows: dict[UUID, Any]) -> None:
+        self._rows: dict[UUID, User] = rows
+
+    async def add(self, user: User) -> None:
+        if any(u.email == user.email for u in self._rows.values()):
+            raise Conflict("An account with this email already exists.")
+        self._rows[user.id] = user
+
+    async def get(self, user_id: UUID) -> User | None:
+        return self._rows.get(user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self._rows.values() if u.email == email), None)
+
+    async def update(self, user: User) -> None:
+        if user.id in self._rows:
+            self._rows[user.id] = user
+
+    async def list(self, role: Role | None = None) -> Sequence[User]:
+        users = sorted(self._rows.values(), key=lambda u: (u.created_at, u.id))
+        return [u for u in users if role is None or u.role == role]

@@ -1,0 +1,99 @@
+"""HS256 access tokens with a `kid`, so signing keys can be rotated."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import jwt
+
+from healthrecords.config import KeyRing
+from healthrecords.domain.errors import AuthenticationFailed
+from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.security import AccessClaims
+from healthrecords.domain.users import Role
+
+ALGORITHM = "HS256"
+REQUIRED = ("sub", "role", "iat", "nbf", "exp", "jti", "iss", "aud", "typ")
+INVALID = "The access token is missing, invalid or expired."
+
+
+class JwtAccessTokenCodec:
+    def __init__(
+        self,
+        keys: KeyRing,
+        issuer: str,
+        audience: str,
+        ttl_seconds: int,
+        clock: Clock,
+        leeway_seconds: int = 10,
+    ) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._ttl = timedelta(seconds=ttl_seconds)
+        self._clock = clock
+        self._leeway = timedelta(seconds=leeway_seconds)
+
+    def issue(self, subject: UUID, role: Role) -> tuple[str, AccessClaims]:
+        now = self._clock.now().replace(microsecond=0)
+        claims = AccessClaims(
+            subject=subject,
+            role=role,
+            token_id=secrets.token_urlsafe(16),
+            issued_at=now,
+            expires_at=now + self._ttl,
+        )
+        payload = {
+            "sub": str(subject),
+            "role": role.value,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int(claims.expires_at.timestamp()),
+            "jti": claims.token_id,
+            "iss": self._issuer,
+            "aud": self._audience,
+            "typ": "access",
+        }
+        kid = self._keys.current
+        token = jwt.encode(payload, self._keys.keys[kid], algorithm=ALGORITHM, headers={"kid": kid})
+        return token, claims
+
+    def verify(self, token: str) -> AccessClaims:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            key = self._keys.keys.get(kid) if isinstance(kid, str) else None
+            if key is None:
+                raise AuthenticationFailed(INVALID)
+            # Times are checked below against the injected clock, not pyjwt's.
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "require": list(REQUIRED),
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+            now = self._clock.now()
+            issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
+            not_before = datetime.fromtimestamp(int(payload["nbf"]), UTC)
+            expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
+            if payload["typ"] != "access" or now >= expires + self._leeway:
+                raise AuthenticationFailed(INVALID)
+            if now + self._leeway < not_before or now + self._leeway < issued:
+                raise AuthenticationFailed(INVALID)
+            return AccessClaims(
+                subject=UUID(str(payload["sub"])),
+                role=Role(payload["role"]),
+                token_id=str(payload["jti"]),
+                issued_at=issued,
+                expires_at=expires,
+            )
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+            raise AuthenticationFailed(INVALID) from exc

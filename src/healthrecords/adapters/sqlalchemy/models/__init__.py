@@ -1,0 +1,22 @@
+"""Every table, imported together so the metadata is complete for Alembic."""
+
+from healthrecords.adapters.sqlalchemy.models.annotations import AnnotationRow
+from healthrecords.adapters.sqlalchemy.models.assignments import AssignmentRow
+from healthrecords.adapters.sqlalchemy.models.audit import AuditEventRow
+from healthrecords.adapters.sqlalchemy.models.base import Base
+from healthrecords.adapters.sqlalchemy.models.notifications import NotificationRow
+from healthrecords.adapters.sqlalchemy.models.records import RecordRow
+from healthrecords.adapters.sqlalchemy.models.tokens import RefreshTokenFamilyRow, RefreshTokenRow
+from healthrecords.adapters.sqlalchemy.models.users import UserRow
+
+__all__ = [
+    "AnnotationRow",
+    "AssignmentRow",
+    "AuditEventRow",
+    "Base",
+    "NotificationRow",
+    "RecordRow",
+    "RefreshTokenFamilyRow",
+    "RefreshTokenRow",
+    "UserRow",
+]

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from healthrecords.adapters.sqlalchemy.models.base import Base
+
+
+class UserRow(Base):
+    __tablename__ = "user_account"
+
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Last notification seq handed out to this user; bumping it row-locks the
+    # recipient, so one recipient's notifications commit in seq order.
+    notification_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

@@ -1,0 +1,7 @@
+# SKELETON: to be implemented by the owner of this concept.
+from typing import Any
+
+
+class SqlNotificationRepository:
+    def __init__(self, *args: Any) -> None:
+        self._args = args

@@ -1,0 +1,85 @@
+"""The composition root: settings -> adapters -> services.
+
+The only module that knows every concrete adapter. The HTTP app, the SAQ
+worker and the CLI all build their dependencies through `build_container`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.security.clock import SystemClock
+from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
+from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
+from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
+from healthrecords.config import Settings
+from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.unit_of_work import UnitOfWork
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: FieldCipher
+    access_tokens: JwtAccessTokenCodec
+    redis: Redis | None = None
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.sessions, self.cipher)
+
+    async def aclose(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+        await self.engine.dispose()
+
+
+def build_container(settings: Settings, clock: Clock | None = None) -> Container:
+    assert settings.jwt_keys is not None, "load_settings guarantees signing keys"
+    assert settings.encryption_keys is not None, "load_settings guarantees encryption keys"
+    clock = clock or SystemClock()
+    engine = create_engine(settings.database_url, settings.db_pool_size)
+    container = Container(
+        settings=settings,
+        clock=clock,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        cipher=FieldCipher(settings.encryption_keys),
+        access_tokens=JwtAccessTokenCodec(
+            settings.jwt_keys,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl,
+            clock=clock,
+        ),
+    )
+    container.readiness["database"] = lambda: _ping_database(engine)
+    if settings.redis_url:
+        redis = Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        )
+        container.redis = redis
+        container.readiness["redis"] = lambda: _ping_redis(redis)
+        container.closers.append(redis.aclose)
+    return container
+
+
+async def _ping_database(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+async def _ping_redis(redis: Redis) -> None:
+    await redis.ping()

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from healthrecords.domain.assignments import Assignment
+
+
+class AssignmentRepository(Protocol):
+    async def add(self, assignment: Assignment) -> None:
+        """Store a new active assignment; Conflict if one is already active."""
+        ...
+
+    async def get(self, assignment_id: UUID) -> Assignment | None: ...
+
+    async def get_active(self, doctor_id: UUID, patient_id: UUID) -> Assignment | None: ...
+
+    async def list(
+        self,
+        doctor_id: UUID | None = None,
+        patient_id: UUID | None = None,
+        active_only: bool = True,
+    ) -> Sequence[Assignment]: ...
+
+    async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
+        """Revoke if still active; True only for the caller that revoked it."""
+        ...

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from healthrecords.domain.audit import AuditEvent
+from healthrecords.domain.pagination import Cursor
+
+
+class AuditLog(Protocol):
+    """Append-only: there is deliberately no update or delete."""
+
+    async def add(self, event: AuditEvent) -> None: ...
+
+    async def list(
+        self,
+        *,
+        patient_id: UUID | None = None,
+        actor_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[AuditEvent]:
+        """Newest first by (occurred_at, id), strictly after the cursor."""
+        ...

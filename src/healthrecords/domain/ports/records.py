@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from healthrecords.domain.pagination import Cursor
+from healthrecords.domain.records import Record, RecordType
+
+
+class RecordRepository(Protocol):
+    async def add(self, record: Record) -> None: ...
+
+    async def get(self, record_id: UUID) -> Record | None:
+        """The record unless it is soft-deleted."""
+        ...
+
+    async def list(
+        self,
+        patient_ids: Sequence[UUID],
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        """Newest first by (recorded_at, id), strictly after the cursor."""
+        ...
+
+    async def update(self, record: Record, expected_version: int) -> bool:
+        """Store `record` if the stored version is still `expected_version`."""
+        ...
+
+    async def soft_delete(self, record_id: UUID, at: datetime) -> None: ...

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from healthrecords.domain.ports.annotations import AnnotationRepository
+from healthrecords.domain.ports.assignments import AssignmentRepository
+from healthrecords.domain.ports.audit import AuditLog
+from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.records import RecordRepository
+from healthrecords.domain.ports.tokens import RefreshTokenRepository
+from healthrecords.domain.ports.users import UserRepository
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; rolled back unless committed."""
+
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    records: RecordRepository
+    assignments: AssignmentRepository
+    annotations: AnnotationRepository
+    notifications: NotificationRepository
+    audit: AuditLog
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

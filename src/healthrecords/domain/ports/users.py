@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+from uuid import UUID
+
+from healthrecords.domain.users import Role, User
+
+
+class UserRepository(Protocol):
+    async def add(self, user: User) -> None:
+        """Store a new user; raises Conflict when the email is taken."""
+        ...
+
+    async def get(self, user_id: UUID) -> User | None: ...
+
+    async def get_by_email(self, email: str) -> User | None: ...
+
+    async def update(self, user: User) -> None: ...
+
+    async def list(self, role: Role | None = None) -> Sequence[User]: ...

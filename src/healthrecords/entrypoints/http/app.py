@@ -1,0 +1,72 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from healthrecords.bootstrap import Container, build_container
+from healthrecords.config import Settings
+from healthrecords.entrypoints.http.controllers.health import HealthController
+from healthrecords.entrypoints.http.deps import dependencies
+from healthrecords.entrypoints.http.middleware import (
+    request_context_middleware,
+    security_headers_hook,
+)
+from healthrecords.entrypoints.http.problems import EXCEPTION_HANDLERS
+
+API_ROUTES: Sequence[ControllerRouterHandler] = ()
+
+
+def create_app(settings: Settings, container: Container | None = None) -> Litestar:
+    container = container or build_container(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await container.aclose()
+
+    return Litestar(
+        route_handlers=[HealthController, *API_ROUTES],
+        dependencies=dependencies(container),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_context_middleware],
+        before_send=[security_headers_hook(settings.hsts_max_age)],
+        cors_config=(
+            CORSConfig(
+                allow_origins=list(settings.cors_origins),
+                allow_credentials=False,
+                allow_headers=["authorization", "content-type", "if-match", "x-request-id"],
+                expose_headers=["etag", "x-request-id", "retry-after"],
+            )
+            if settings.cors_origins
+            else None
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="healthrecords",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        lifespan=[lifespan],
+        state=State({"container": container}),
+        debug=False,
+        # Logging is configured once by the process (JSON, see entrypoints/logs.py).
+        logging_config=None,
+    )

@@ -1,0 +1,97 @@
+"""Request ids, one access-log line per request, and security headers.
+
+Headers are added in a `before_send` hook, which also sees the answers
+Litestar gives before any middleware runs (unknown routes, wrong methods).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, BeforeMessageSendHookHandler, Message, Receive, Scope, Send
+
+from healthrecords.entrypoints.logs import request_id_var
+
+log = logging.getLogger("healthrecords.access")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+API_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# The interactive docs page loads its script and styles from a CDN.
+DOCS_CSP = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    b"font-src 'self' https://fonts.gstatic.com https://cdn.jsdelivr.net data:; "
+    b"img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(path: str, hsts_max_age: int) -> list[tuple[bytes, bytes]]:
+    csp = DOCS_CSP if path.startswith("/schema") else API_CSP
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"content-security-policy", csp),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    ]
+    if hsts_max_age:
+        headers.append(
+            (b"strict-transport-security", f"max-age={hsts_max_age}; includeSubDomains".encode())
+        )
+    return headers
+
+
+def security_headers_hook(hsts_max_age: int) -> BeforeMessageSendHookHandler:
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        state = scope.setdefault("state", {})
+        request_id = state.setdefault("request_id", uuid.uuid4().hex)
+        headers = list(message.get("headers", []))
+        headers.append((b"x-request-id", request_id.encode()))
+        headers.extend(security_headers(scope["path"], hsts_max_age))
+        message["headers"] = headers
+
+    return add_headers
+
+
+def request_context_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 0
+        path = scope["path"]
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_wrapper)
+        finally:
+            if scope["type"] == ScopeType.HTTP:
+                log.info(
+                    "request",
+                    extra={
+                        "method": scope.get("method", ""),
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)
+
+    return middleware

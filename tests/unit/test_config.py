@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import base64
+import stat
+from pathlib import Path
+
+import pytest
+
+from healthrecords.config import SettingsError, load_settings
+
+KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+PG = "postgresql+asyncpg://u@db/hr"
+
+
+def test_embedded_mode_needs_no_settings_and_generates_private_secrets(tmp_path: Path) -> None:
+    settings = load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    assert settings.embedded
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'healthrecords.db'}"
+    secrets_file = tmp_path / "secrets.json"
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    again = load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    assert again.jwt_keys == settings.jwt_keys
+    assert again.encryption_keys == settings.encryption_keys
+
+
+def test_production_mode_requires_its_secrets(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"HEALTHRECORDS_DATABASE_URL": PG, "HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    assert "HEALTHRECORDS_JWT_KEYS" in str(raised.value)
+    assert "HEALTHRECORDS_ENCRYPTION_KEYS" in str(raised.value)
+    assert not (tmp_path / "secrets.json").exists()
+
+
+def test_production_settings_are_read(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "HEALTHRECORDS_DATABASE_URL": PG,
+            "HEALTHRECORDS_REDIS_URL": "redis://cache:6379/0",
+            "HEALTHRECORDS_JWT_KEYS": f"new:{KEY},old:{KEY}",
+            "HEALTHRECORDS_ENCRYPTION_KEYS": f"e2:{KEY}",
+            "HEALTHRECORDS_DB_POOL_SIZE": "30",
+            "HEALTHRECORDS_CORS_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
+    assert not settings.embedded
+    assert settings.jwt_keys is not None
+    assert settings.jwt_keys.current == "new"
+    assert set(settings.jwt_keys.keys) == {"new", "old"}
+    assert settings.db_pool_size == 30
+    assert settings.cors_origins == ("https://a.example", "https://b.example")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://x", "postgresql+asyncpg://"),
+        ("REDIS_URL", "http://x", "redis://"),
+        ("PORT", "eighty", "not a whole number"),
+        ("PORT", "70000", "between 1 and 65535"),
+        ("DB_POOL_SIZE", "0", "between 1 and 500"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("ENCRYPTION_KEYS", "e1:c2hvcnQ=", "exactly 32 bytes"),
+        ("JWT_KEYS", "no-colon", "key_id:base64key"),
+        ("JWT_KEYS", "j1:c2hvcnQ=", "at least 32 bytes"),
+        ("ARGON2_MEMORY_KIB", "1024", "between 19456"),
+    ],
+)
+def test_each_bad_value_is_named(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path), f"HEALTHRECORDS_{name}": value})
+    assert f"HEALTHRECORDS_{name}" in str(raised.value)
+    assert message in str(raised.value)
+
+
+def test_key_material_never_appears_in_repr(tmp_path: Path) -> None:
+    settings = load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    assert settings.jwt_keys is not None
+    for key in settings.jwt_keys.keys.values():
+        assert base64.urlsafe_b64encode(key).decode().rstrip("=") not in repr(settings)
