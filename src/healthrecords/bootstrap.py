@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from healthrecords.adapters.memory.notification_queue import InProcessNotificationQueue
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
@@ -20,6 +21,7 @@ from healthrecords.adapters.sqlalchemy.engine import create_engine, create_sessi
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
 from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWork
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -33,6 +35,7 @@ class Container:
     sessions: async_sessionmaker[AsyncSession]
     cipher: FieldCipher
     access_tokens: JwtAccessTokenCodec
+    notification_queue: NotificationQueue = field(default_factory=InProcessNotificationQueue)
     redis: Redis | None = None
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
