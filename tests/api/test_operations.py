@@ -69,6 +69,7 @@ async def test_security_headers_on_every_response(client: AsyncTestClient[Litest
         assert "default-src 'none'" in response.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-request-id"]
+        assert response.headers["cache-control"] == "no-store"
         assert "strict-transport-security" not in response.headers
 
 

@@ -30,12 +30,13 @@ DOCS_CSP = (
 
 
 def security_headers(path: str, hsts_max_age: int) -> list[tuple[bytes, bytes]]:
-    csp = DOCS_CSP if path.startswith("/schema") else API_CSP
-    headers = [
+    docs = path.startswith("/schema")
+    headers = [] if docs else [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+    headers += [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
-        (b"content-security-policy", csp),
+        (b"content-security-policy", DOCS_CSP if docs else API_CSP),
         (b"cross-origin-opener-policy", b"same-origin"),
         (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
@@ -52,7 +53,8 @@ def security_headers_hook(hsts_max_age: int) -> BeforeMessageSendHookHandler:
             return
         state = scope.setdefault("state", {})
         request_id = state.setdefault("request_id", uuid.uuid4().hex)
-        headers = list(message.get("headers", []))
+        # Health data and tokens must never sit in a shared or browser cache.
+        headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control"]
         headers.append((b"x-request-id", request_id.encode()))
         headers.extend(security_headers(scope["path"], hsts_max_age))
         message["headers"] = headers
