@@ -32,6 +32,21 @@ class NotificationRepository(Protocol):
         """Oldest first, seq strictly greater than `after_seq`."""
         ...
 
+    async def list_recent(
+        self,
+        recipient_id: UUID,
+        *,
+        before_seq: int | None = None,
+        unread_only: bool = False,
+        limit: int = 100,
+    ) -> Sequence[Notification]:
+        """Newest first, seq strictly less than `before_seq` when given."""
+        ...
+
+    async def seq_of(self, recipient_id: UUID, notification_id: UUID) -> int | None:
+        """The seq of one of the recipient's notifications; None if not theirs."""
+        ...
+
     async def mark_read(self, notification_id: UUID, at: datetime) -> None: ...
 
     async def mark_delivered(self, notification_id: UUID, at: datetime) -> None: ...
