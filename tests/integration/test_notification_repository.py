@@ -93,6 +93,9 @@ async def test_read_delivered_and_undelivered(store: Container) -> None:
         unread = await uow.notifications.list_for(recipient, unread_only=True)
         assert [n.id for n in unread] == [second]
         got = await uow.notifications.get(first)
-        assert got is not None and got.read_at is not None and got.delivered_at is not None
+        assert got is not None
+        assert got.read_at is not None
+        assert got.delivered_at is not None
         waiting = await uow.notifications.list_undelivered(datetime.now(UTC), 10_000)
-        assert second in waiting and first not in waiting
+        assert second in waiting
+        assert first not in waiting
