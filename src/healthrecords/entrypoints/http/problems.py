@@ -86,6 +86,11 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     return problem(exc.status_code, _safe_detail(exc), headers=headers or None)
 
 
+def _too_deep(_: Request[Any, Any, Any], __: RecursionError) -> Response[Any]:
+    # msgspec gives up on absurdly nested JSON with a RecursionError.
+    return problem(400, "The JSON document is nested too deeply.")
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error(
         "unhandled error",
@@ -98,5 +103,6 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     errors.DomainError: _domain_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    RecursionError: _too_deep,
     Exception: _unexpected,
 }
