@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from healthrecords.adapters.security.cipher import FieldCipher
@@ -19,6 +20,25 @@ from healthrecords.adapters.sqlalchemy.repositories.records import SqlRecordRepo
 from healthrecords.adapters.sqlalchemy.repositories.tokens import SqlRefreshTokenRepository
 from healthrecords.adapters.sqlalchemy.repositories.users import SqlUserRepository
 from healthrecords.domain.errors import Unavailable
+from healthrecords.domain.ports.annotations import AnnotationRepository
+from healthrecords.domain.ports.assignments import AssignmentRepository
+from healthrecords.domain.ports.audit import AuditLog
+from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.records import RecordRepository
+from healthrecords.domain.ports.tokens import RefreshTokenRepository
+from healthrecords.domain.ports.users import UserRepository
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """True for a lost or refused connection, a connect timeout or an exhausted pool.
+
+    Seen here with asyncpg: a refused or reset connect raises the bare OSError,
+    a connection lost mid-query a generic DBAPIError marked invalidated, a
+    partition the builtin TimeoutError, a pool wait SQLAlchemy's TimeoutError.
+    """
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError)
 
 
 class SqlUnitOfWork:
@@ -28,13 +48,13 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
-        self.users = SqlUserRepository(self.session)
-        self.refresh_tokens = SqlRefreshTokenRepository(self.session)
-        self.records = SqlRecordRepository(self.session, self._cipher)
-        self.assignments = SqlAssignmentRepository(self.session)
-        self.annotations = SqlAnnotationRepository(self.session, self._cipher)
-        self.notifications = SqlNotificationRepository(self.session)
-        self.audit = SqlAuditLog(self.session)
+        self.users: UserRepository = SqlUserRepository(self.session)
+        self.refresh_tokens: RefreshTokenRepository = SqlRefreshTokenRepository(self.session)
+        self.records: RecordRepository = SqlRecordRepository(self.session, self._cipher)
+        self.assignments: AssignmentRepository = SqlAssignmentRepository(self.session)
+        self.annotations: AnnotationRepository = SqlAnnotationRepository(self.session, self._cipher)
+        self.notifications: NotificationRepository = SqlNotificationRepository(self.session)
+        self.audit: AuditLog = SqlAuditLog(self.session)
         return self
 
     async def __aexit__(
@@ -48,7 +68,7 @@ class SqlUnitOfWork:
             await self.session.close()
         except (OSError, DBAPIError):
             await self.session.invalidate()
-        if isinstance(exc, OperationalError | InterfaceError | OSError | TimeoutError):
+        if exc is not None and database_unreachable(exc):
             raise Unavailable("The database is unreachable; try again shortly.") from exc
 
     async def commit(self) -> None:

@@ -1,0 +1,118 @@
+"""The SQL unit of work turns every way of losing PostgreSQL into `Unavailable`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
+from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork, database_unreachable
+from healthrecords.config import Settings
+from healthrecords.domain.errors import Unavailable
+from healthrecords.domain.users import Role, User
+from tests.faults.proxy import TcpProxy
+
+
+@pytest.fixture
+async def engine(pg_proxy: TcpProxy, database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(pg_proxy.url_for(database_url), pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+def unit_of_work(engine: AsyncEngine, settings: Settings) -> SqlUnitOfWork:
+    assert settings.encryption_keys is not None
+    return SqlUnitOfWork(create_session_factory(engine), FieldCipher(settings.encryption_keys))
+
+
+def new_user() -> User:
+    now = datetime.now(UTC)
+    return User(
+        id=uuid4(),
+        email=f"outage-{secrets.token_hex(6)}@example.test",
+        full_name="Outage Probe",
+        role=Role.PATIENT,
+        is_active=True,
+        password_hash="not-a-real-hash",
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def test_a_refused_connection_is_unavailable(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings
+) -> None:
+    pg_proxy.cut()
+    with pytest.raises(Unavailable):
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.get(uuid4())
+
+
+async def test_a_connection_lost_mid_transaction_is_unavailable(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings
+) -> None:
+    async def read_twice_cutting_between() -> None:
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.get(uuid4())
+            pg_proxy.cut()
+            await uow.users.get(uuid4())
+
+    with pytest.raises(Unavailable):
+        await read_twice_cutting_between()
+
+
+async def test_a_partitioned_server_is_unavailable_after_the_connect_timeout(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings
+) -> None:
+    pg_proxy.blackhole()
+    with pytest.raises(Unavailable):
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.get(uuid4())
+
+
+def test_an_exhausted_pool_counts_as_unreachable() -> None:
+    assert database_unreachable(PoolTimeout("QueuePool limit reached"))
+
+
+async def test_a_commit_lost_on_the_wire_writes_nothing(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings
+) -> None:
+    user = new_user()
+    pg_proxy.cut_when_client_sends(b"COMMIT")
+
+    async def add_and_commit() -> None:
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.add(user)
+            await uow.commit()
+
+    with pytest.raises(Unavailable):
+        await add_and_commit()
+    assert pg_proxy.triggered.is_set()
+    pg_proxy.restore()
+    async with unit_of_work(engine, production_settings) as uow:
+        assert await uow.users.get(user.id) is None
+
+
+async def test_the_same_engine_serves_again_once_the_server_is_back(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings
+) -> None:
+    user = new_user()
+    async with unit_of_work(engine, production_settings) as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    pg_proxy.cut()
+    with pytest.raises(Unavailable):
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.get(user.id)
+    pg_proxy.restore()
+    async with unit_of_work(engine, production_settings) as uow:
+        found = await uow.users.get(user.id)
+    assert found is not None
+    assert found.id == user.id
