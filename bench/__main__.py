@@ -1,0 +1,171 @@
+"""`uv run python -m bench [scenario ...]`: run the benchmarks, print a table, write JSON.
+
+Everything runs on this machine over loopback: a fresh PostgreSQL database,
+the real server in production mode (and the worker for scenario 5), wrk as the
+load generator. Whatever happens, the servers are stopped and the database is
+dropped before the command returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from bench.api import FeatureMissing
+from bench.environment import ServerSettings, bench_environment
+from bench.loadgen import wrk_path
+from bench.notify import scenario_notify
+from bench.processes import app_server, baseline_server
+from bench.results import RESULTS_DIR, Report, write_json
+from bench.results import table as render_table
+from bench.scenarios import (
+    Context,
+    Options,
+    row,
+    scenario_create,
+    scenario_list,
+    scenario_login,
+    scenario_read,
+)
+
+# The recommended production settings for this 2-core machine (see README, Performance).
+DEFAULT_WORKERS = 1
+DEFAULT_POOL_SIZE = 20
+
+
+async def scenario_health(ctx: Context) -> None:
+    """Smoke test of the harness: GET /health on the app and on the baseline."""
+    ctx.report.add(row("0 health", "app", await ctx.load("/health")))
+    async with baseline_server(
+        ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server.workers
+    ) as baseline:
+        ctx.report.add(
+            row("0 health", "baseline", await ctx.load("/health", base_url=baseline.base_url))
+        )
+
+
+SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
+    "read": scenario_read,
+    "list": scenario_list,
+    "create": scenario_create,
+    "login": scenario_login,
+    "notify": scenario_notify,
+    "health": scenario_health,
+}
+ALIASES = {"1": "read", "2": "list", "3": "create", "4": "login", "5": "notify", "0": "health"}
+DEFAULT = ["read", "list", "create", "login", "notify"]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    p.add_argument(
+        "scenarios",
+        nargs="*",
+        help="read|list|create|login|notify|health or 1-5 (0 = health); default: 1-5",
+    )
+    p.add_argument("--seconds", type=float, default=10, help="per measured load run")
+    p.add_argument("--warmup", type=float, default=2, help="unmeasured load before each run")
+    p.add_argument("--connections", type=int, default=32, help="wrk keep-alive connections")
+    p.add_argument("--rounds", type=int, default=2, help="baseline/app alternations in 1")
+    p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="server processes")
+    p.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE, help="DB pool per process")
+    p.add_argument("--records", type=int, default=100_000, help="records in scenario 2's file")
+    p.add_argument("--notifications", type=int, default=1000, help="per scenario 5 variant")
+    p.add_argument("--idle-sockets", type=int, default=1000)
+    p.add_argument("--max-minutes", type=float, default=20, help="hard stop for the whole run")
+    args = p.parse_args(argv)
+    names = [ALIASES.get(s, s) for s in args.scenarios] or DEFAULT
+    unknown = [s for s in names if s not in SCENARIOS]
+    if unknown:
+        p.error(f"unknown scenario(s): {', '.join(unknown)}")
+    args.scenarios = names
+    return args
+
+
+def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    options = Options(
+        seconds=args.seconds,
+        warmup=args.warmup,
+        connections=args.connections,
+        rounds=args.rounds,
+        records=args.records,
+        notifications=args.notifications,
+        idle_sockets=args.idle_sockets,
+        log_dir=RESULTS_DIR / f"logs-{stamp}",
+    )
+    config: dict[str, Any] = {
+        "scenarios": args.scenarios,
+        "server": "uvicorn via `healthrecords serve`",
+        "workers": args.workers,
+        "db_pool_size_per_worker": args.pool_size,
+        "seconds": args.seconds,
+        "warmup_seconds": args.warmup,
+        "connections": args.connections,
+        "rounds": args.rounds,
+        "records": args.records,
+        "notifications": args.notifications,
+        "idle_sockets": args.idle_sockets,
+        "load_generator": "wrk 1 thread (Debian) / asyncio client for scenario 5",
+        "logs": str(options.log_dir),
+    }
+    return options, Report(config=config)
+
+
+async def run(args: argparse.Namespace, options: Options, report: Report) -> None:
+    server = ServerSettings(workers=args.workers, pool_size=args.pool_size)
+    async with (
+        asyncio.timeout(args.max_minutes * 60),
+        bench_environment(server) as env,
+        app_server(env.app_env(), options.log_dir) as app,
+        httpx.AsyncClient(base_url=app.base_url, timeout=30) as client,
+    ):
+        ctx = Context(env=env, app=app, options=options, report=report, client=client)
+        for name in args.scenarios:
+            print(f"== {name}", flush=True)
+            try:
+                await SCENARIOS[name](ctx)
+            except FeatureMissing as exc:
+                report.skip(name, f"not built yet ({exc})")
+            except (RuntimeError, httpx.HTTPError, OSError, TimeoutError) as exc:
+                report.skip(name, f"failed: {type(exc).__name__}: {exc}")
+            if app.process.poll() is not None:
+                raise RuntimeError("the app server died:\n" + app.log_tail())
+
+
+async def main_async(args: argparse.Namespace, options: Options, report: Report) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    # SIGTERM unwinds like Ctrl-C: servers stopped, database dropped.
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    await run(args, options, report)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    wrk_path()
+    options, report = prepare(args)
+    status = 0
+    try:
+        asyncio.run(main_async(args, options, report))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted; servers stopped and database dropped", file=sys.stderr)
+        status = 130
+    except Exception as exc:
+        print(f"run aborted: {type(exc).__name__}: {exc}", file=sys.stderr)
+        status = 1
+    print()
+    print(render_table(report))
+    print(f"\nresults: {write_json(report)}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

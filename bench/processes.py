@@ -1,0 +1,187 @@
+"""Start the servers and worker under test, measure their memory, always stop them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+STOP_GRACE_SECONDS = 15
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int | None
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the process and every descendant (uvicorn's workers)."""
+        return sum(_rss(pid) for pid in _tree(self.process.pid))
+
+    def log_tail(self, chars: int = 1500) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        todo += _children(current)
+    return pids
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+def _stop(service: Service) -> None:
+    process = service.process
+    if process.poll() is not None:
+        return
+    # Own session, own process group: this reaches uvicorn's worker children
+    # and nothing the harness did not start.
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+    except ProcessLookupError:
+        pass
+
+
+async def _wait_healthy(service: Service, path: str, deadline_seconds: float) -> None:
+    deadline = time.monotonic() + deadline_seconds
+    async with httpx.AsyncClient(base_url=service.base_url, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if service.process.poll() is not None:
+                break
+            try:
+                if (await client.get(path)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(
+        f"{service.name} did not become healthy at {path}; its log ends with:\n"
+        + service.log_tail()
+    )
+
+
+def _spawn(
+    name: str, argv: Sequence[str], env: dict[str, str], log_dir: Path, port: int | None
+) -> Service:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, *argv],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            # Its own process group, so stopping it reaches uvicorn's workers too.
+            start_new_session=True,
+        )
+    return Service(name, process, port, log_path)
+
+
+@asynccontextmanager
+async def running(
+    name: str,
+    argv: Sequence[str],
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    port: int | None = None,
+    health_path: str | None = None,
+) -> AsyncIterator[Service]:
+    service = _spawn(name, argv, env, log_dir, port)
+    try:
+        if health_path is not None:
+            await _wait_healthy(service, health_path, deadline_seconds=60)
+        yield service
+    finally:
+        _stop(service)
+
+
+def app_server(env: dict[str, str], log_dir: Path) -> AbstractAsyncContextManager[Service]:
+    port = free_port()
+    argv = ["-m", "healthrecords.entrypoints.cli", "serve", "--port", str(port)]
+    return running("app", argv, env, log_dir, port=port, health_path="/ready")
+
+
+def baseline_server(
+    env: dict[str, str], log_dir: Path, workers: int
+) -> AbstractAsyncContextManager[Service]:
+    port = free_port()
+    # The same ASGI server and flags as `healthrecords serve` (see entrypoints/cli.py).
+    argv = [
+        "-m",
+        "uvicorn",
+        "bench.baseline:app_factory",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--no-proxy-headers",
+        "--log-level",
+        "warning",
+    ]
+    return running("baseline", argv, env, log_dir, port=port, health_path="/health")
+
+
+def notification_worker(env: dict[str, str], log_dir: Path) -> AbstractAsyncContextManager[Service]:
+    argv = ["-m", "healthrecords.entrypoints.cli", "worker"]
+    return running("worker", argv, env, log_dir)

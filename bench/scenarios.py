@@ -1,0 +1,189 @@
+"""Scenarios 1-4: HTTP throughput and latency with wrk against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+from uuid import UUID
+
+import httpx
+
+from bench import api, seed
+from bench.api import Account
+from bench.environment import BenchEnvironment
+from bench.loadgen import LoadResult, run_wrk
+from bench.processes import Service, baseline_server
+from bench.results import Report, Row
+
+LOGIN_CONNECTIONS = 4
+# Logins beside the reads: one login in flight at a time, back to back (about
+# one core of argon2 on this machine), against the read load's full concurrency.
+LOGINS_BESIDE_READS = 1
+
+
+@dataclass
+class Options:
+    seconds: float
+    warmup: float
+    connections: int
+    rounds: int
+    records: int
+    notifications: int
+    idle_sockets: int
+    log_dir: Path
+
+
+@dataclass
+class Context:
+    env: BenchEnvironment
+    app: Service
+    options: Options
+    report: Report
+    client: httpx.AsyncClient
+    _people: tuple[Account, Account, str] | None = field(default=None, init=False)
+
+    async def people(self) -> tuple[Account, Account, str]:
+        """A patient with one record and a doctor assigned to it, all through the API."""
+        if self._people is None:
+            patient = await api.register(self.client, "patient")
+            doctor = await api.register(self.client, "doctor")
+            await api.assign(self.client, patient, doctor.id)
+            record_id = await api.create_record(self.client, patient)
+            await api.read_record(self.client, doctor, record_id)
+            self._people = (patient, doctor, record_id)
+        return self._people
+
+    async def load(
+        self, path: str, *, base_url: str | None = None, connections: int | None = None, **kw: str
+    ) -> LoadResult:
+        url = (base_url or self.app.base_url) + path
+        conns = connections or self.options.connections
+        if self.options.warmup:
+            await run_wrk(url, seconds=self.options.warmup, connections=conns, **kw)
+        return await run_wrk(url, seconds=self.options.seconds, connections=conns, **kw)
+
+
+def row(scenario: str, variant: str, result: LoadResult, note: str = "") -> Row:
+    return Row(
+        scenario=scenario,
+        variant=variant,
+        rps=result.rps,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        errors=result.errors,
+        requests=result.requests,
+        note=note,
+        detail=result.as_dict(),
+    )
+
+
+async def scenario_read(ctx: Context) -> None:
+    """1: an assigned doctor reads one record, against the bare baseline, rounds alternated."""
+    _, doctor, record_id = await ctx.people()
+    path = f"/api/records/{record_id}/"
+    app_runs: list[LoadResult] = []
+    base_runs: list[LoadResult] = []
+    async with baseline_server(
+        ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server.workers
+    ) as baseline:
+        probe = await ctx.client.get(baseline.base_url + path)
+        if probe.status_code != 200:
+            raise RuntimeError(f"baseline answers {probe.status_code} for the record")
+        for _ in range(ctx.options.rounds):
+            base_runs.append(await ctx.load(path, base_url=baseline.base_url))
+            app_runs.append(await ctx.load(path, token=doctor.token))
+    for i, (b, a) in enumerate(zip(base_runs, app_runs, strict=True), start=1):
+        ctx.report.add(row("1 read", f"baseline, round {i}", b, "raw asyncpg, no auth"))
+        ctx.report.add(row("1 read", f"app, round {i}", a, f"{a.rps / b.rps:.2f}x baseline"))
+    ratio = sum(a.rps for a in app_runs) / sum(b.rps for b in base_runs)
+    ctx.report.target("1 read", "throughput vs baseline", ">= 0.50x", f"{ratio:.2f}x", ratio >= 0.5)
+
+
+async def scenario_list(ctx: Context) -> None:
+    """2: the first page and a page ~500 deep of a 100,000-record file."""
+    opts = ctx.options
+    patient = await api.register(ctx.client, "patient")
+    started = time.monotonic()
+    async with seed.project_container(ctx.env) as container:
+        await seed.add_records(container, UUID(patient.id), opts.records)
+    seeded = time.monotonic() - started
+    print(f"  seeded {opts.records:,} records in {seeded:.0f} s", flush=True)
+    deep_page = min(500, opts.records // 20)
+    cursor: str | None = None
+    started = time.monotonic()
+    for _ in range(deep_page - 1):
+        page = await api.list_page(ctx.client, patient, 20, cursor)
+        cursor = page["next_cursor"]
+        if not cursor:
+            raise RuntimeError("the list ended before the deep page")
+    walked = time.monotonic() - started
+    first = await ctx.load("/api/records/?limit=20", token=patient.token)
+    deep = await ctx.load(
+        "/api/records/?" + urlencode({"limit": 20, "cursor": cursor}), token=patient.token
+    )
+    ctx.report.add(row("2 list", "page 1", first, f"{opts.records:,} records in the file"))
+    ctx.report.add(row("2 list", f"page {deep_page}", deep, f"cursor from walking {walked:.1f} s"))
+    ratio = deep.p50_ms / first.p50_ms if first.p50_ms else float("inf")
+    rps_ratio = first.rps / deep.rps if deep.rps else float("inf")
+    ctx.report.target(
+        "2 list",
+        f"page {deep_page} p50 vs page 1",
+        "<= 1.5x",
+        f"{ratio:.2f}x p50, {rps_ratio:.2f}x time per request",
+        ratio <= 1.5,
+    )
+
+
+async def scenario_create(ctx: Context) -> None:
+    """3: a patient adds records."""
+    patient, _, _ = await ctx.people()
+    result = await ctx.load(
+        "/api/records/", method="POST", body=json.dumps(api.RECORD_BODY), token=patient.token
+    )
+    ctx.report.add(row("3 create", "POST /api/records/", result))
+
+
+async def scenario_login(ctx: Context) -> None:
+    """4: login throughput, then scenario 1's latency with logins running beside it."""
+    _, doctor, record_id = await ctx.people()
+    user = await api.register(ctx.client, "patient")
+    login = {
+        "method": "POST",
+        "body": json.dumps({"email": user.email, "password": user.password}),
+    }
+    logins = await ctx.load("/api/auth/login/", connections=LOGIN_CONNECTIONS, **login)
+    ctx.report.add(row("4 login", f"logins alone, {LOGIN_CONNECTIONS} conns", logins, "argon2id"))
+    read_path = f"/api/records/{record_id}/"
+    alone = await ctx.load(read_path, token=doctor.token)
+    ctx.report.add(row("4 login", "reads alone", alone))
+    seconds = ctx.options.seconds
+    background = asyncio.create_task(
+        run_wrk(
+            ctx.app.base_url + "/api/auth/login/",
+            seconds=seconds + 2,
+            connections=LOGINS_BESIDE_READS,
+            **login,
+        )
+    )
+    try:
+        await asyncio.sleep(1)
+        beside = await run_wrk(
+            ctx.app.base_url + read_path,
+            seconds=seconds,
+            connections=ctx.options.connections,
+            token=doctor.token,
+        )
+    finally:
+        side = await background
+    ctx.report.add(row("4 login", "reads beside logins", beside))
+    ctx.report.add(
+        row("4 login", f"logins beside reads, {LOGINS_BESIDE_READS} conn", side, "argon2id")
+    )
+    ratio = beside.p99_ms / alone.p99_ms if alone.p99_ms else float("inf")
+    ctx.report.target(
+        "4 login", "read p99 with logins vs alone", "<= 2x", f"{ratio:.2f}x", ratio <= 2
+    )
