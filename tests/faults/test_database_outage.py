@@ -1,0 +1,72 @@
+"""PostgreSQL cut away from a real API process: 503 at once, then the same process recovers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from healthrecords.bootstrap import Container, build_container
+from healthrecords.config import Settings
+from tests.faults.processes import ApiServer, settings_env, start_api
+from tests.faults.proxy import TcpProxy
+from tests.faults.users import SeededUser, seed_user
+
+PROBLEM = "application/problem+json"
+# A request that hangs past this fails the test with a ReadTimeout.
+CLIENT_TIMEOUT = 15.0
+
+
+@pytest.fixture
+async def direct(production_settings: Settings) -> AsyncIterator[Container]:
+    container = build_container(production_settings)
+    yield container
+    await container.aclose()
+
+
+@pytest.fixture
+async def api(
+    pg_proxy: TcpProxy, production_settings: Settings, database_url: str, tmp_path: Path
+) -> AsyncIterator[ApiServer]:
+    env = settings_env(production_settings, database_url=pg_proxy.url_for(database_url))
+    server = await start_api(env, tmp_path)
+    yield server
+    await server.stop()
+
+
+async def until_status(client: httpx.AsyncClient, path: str, want: int, **kw: object) -> None:
+    deadline = time.monotonic() + 20
+    while (status := (await client.get(path, **kw)).status_code) != want:  # type: ignore[arg-type]
+        assert time.monotonic() < deadline, f"{path} still answers {status}, not {want}"
+        await asyncio.sleep(0.1)
+
+
+async def test_requests_answer_503_while_postgres_is_cut_and_the_process_recovers(
+    api: ApiServer, pg_proxy: TcpProxy, direct: Container
+) -> None:
+    patient: SeededUser = await seed_user(direct)
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=CLIENT_TIMEOUT) as client:
+        assert (await client.get("/api/auth/me/", headers=patient.headers)).status_code == 200
+        pid = api.pid
+
+        pg_proxy.cut()
+        ready = await client.get("/ready")
+        me = await client.get("/api/auth/me/", headers=patient.headers)
+
+        assert ready.status_code == 503
+        assert ready.headers["content-type"].startswith(PROBLEM)
+        assert ready.json()["unreachable"] == ["database"]
+        assert me.status_code == 503
+        assert me.headers["content-type"].startswith(PROBLEM)
+        assert me.headers["retry-after"]
+        assert me.json()["status"] == 503
+
+        pg_proxy.restore()
+        await until_status(client, "/ready", 200)
+        await until_status(client, "/api/auth/me/", 200, headers=patient.headers)
+        assert api.pid == pid
+        assert api.running

@@ -1,0 +1,51 @@
+"""Users made straight in the database, with an access token, for process tests."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from argon2 import PasswordHasher
+
+from healthrecords.bootstrap import Container
+from healthrecords.domain.users import Role, User
+
+# Cheapest parameters argon2 accepts: these tests are not about passwords.
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@dataclass(frozen=True)
+class SeededUser:
+    id: UUID
+    email: str
+    password: str
+    role: Role
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def seed_user(
+    container: Container, role: Role = Role.PATIENT, full_name: str = "Fault Tester"
+) -> SeededUser:
+    password = secrets.token_urlsafe(16)
+    now = datetime.now(UTC)
+    user = User(
+        id=uuid4(),
+        email=f"{role.value}-{secrets.token_hex(6)}@example.test",
+        full_name=full_name,
+        role=role,
+        is_active=True,
+        password_hash=_FAST_HASHER.hash(password),
+        created_at=now,
+        updated_at=now,
+    )
+    async with container.uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    token, _ = container.access_tokens.issue(user.id, role)
+    return SeededUser(user.id, user.email, password, role, token)
