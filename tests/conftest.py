@@ -20,6 +20,11 @@ from healthrecords.adapters.sqlalchemy.engine import create_engine
 from healthrecords.config import KeyRing, Settings
 from tests import servers
 
+# Every API test speaks from one client address ("testclient"); per-address
+# limits this high never trip there. tests/api/test_rate_limits.py builds its
+# own app with low limits to test the 429s.
+SHARED_CLIENT_LIMITS = {"rate_limit_per_minute": 100_000, "auth_rate_limit_per_minute": 100_000}
+
 
 def key_ring(prefix: str, count: int = 1) -> KeyRing:
     keys = {f"{prefix}{i}": secrets.token_bytes(32) for i in range(count, 0, -1)}
@@ -75,6 +80,7 @@ def production_settings(
         db_pool_size=10,
         jwt_keys=key_ring("jwt"),
         encryption_keys=key_ring("enc"),
+        **SHARED_CLIENT_LIMITS,
     )
 
 
@@ -90,6 +96,7 @@ async def embedded_settings(tmp_path_factory: pytest.TempPathFactory) -> Setting
         database_url=url,
         jwt_keys=key_ring("jwt"),
         encryption_keys=key_ring("enc"),
+        **SHARED_CLIENT_LIMITS,
     )
 
 

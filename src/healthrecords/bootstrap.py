@@ -8,21 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
 
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from healthrecords.adapters.memory.login_attempts import MemoryLoginAttemptLimiter
 from healthrecords.adapters.memory.notification_queue import InProcessNotificationQueue
+from healthrecords.adapters.redis.login_attempts import RedisLoginAttemptLimiter
+from healthrecords.adapters.security.argon2_hasher import Argon2PasswordHasher
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
 from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
+from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.notifications import NotificationQueue
+from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWork
+from healthrecords.domain.services.accounts import AccountService
+from healthrecords.domain.services.auth import AuthService
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -42,6 +52,39 @@ class Container:
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions, self.cipher)
+
+    @cached_property
+    def password_hasher(self) -> PasswordHasher:
+        s = self.settings
+        return Argon2PasswordHasher(s.argon2_memory_kib, s.argon2_time_cost, s.argon2_parallelism)
+
+    @cached_property
+    def login_attempts(self) -> LoginAttemptLimiter:
+        s = self.settings
+        if self.redis is not None:
+            return RedisLoginAttemptLimiter(
+                self.redis,
+                s.redis_namespace,
+                self.clock,
+                s.login_max_failures,
+                s.login_failure_window,
+            )
+        return MemoryLoginAttemptLimiter(self.clock, s.login_max_failures, s.login_failure_window)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self.uow, self.password_hasher, self.clock, PasswordPolicy.default())
+
+    @cached_property
+    def auth(self) -> AuthService:
+        return AuthService(
+            uow=self.uow,
+            hasher=self.password_hasher,
+            access_tokens=self.access_tokens,
+            clock=self.clock,
+            attempts=self.login_attempts,
+            refresh_ttl=timedelta(seconds=self.settings.refresh_token_ttl),
+        )
 
     async def aclose(self) -> None:
         for close in reversed(self.closers):

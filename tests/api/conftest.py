@@ -6,6 +6,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -37,6 +38,11 @@ class TestUser:
 
 
 MakeUser = Callable[..., Awaitable[TestUser]]
+T = TypeVar("T")
+
+
+class InAppLoop(Protocol):
+    async def __call__(self, fn: Callable[[], Awaitable[T]]) -> T: ...
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +63,22 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
 
 
 @pytest.fixture(scope="session")
-def make_user(container: Container) -> MakeUser:
+def in_app_loop(client: AsyncTestClient[Litestar]) -> InAppLoop:
+    """Run a coroutine function on the app's event loop.
+
+    AsyncTestClient runs the app in a portal thread with its own loop, and the
+    container's database and Redis connections belong to that loop: direct
+    container calls from a test must go through here.
+    """
+
+    async def run(fn: Callable[[], Awaitable[T]]) -> T:
+        return client.blocking_portal.call(fn)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def make_user(container: Container, in_app_loop: InAppLoop) -> MakeUser:
     """Create an active user straight in the database and mint its access token."""
 
     async def make(role: Role = Role.PATIENT, full_name: str = "Test Person") -> TestUser:
@@ -73,9 +94,13 @@ def make_user(container: Container) -> MakeUser:
             created_at=now,
             updated_at=now,
         )
-        async with container.uow() as uow:
-            await uow.users.add(user)
-            await uow.commit()
+
+        async def store() -> None:
+            async with container.uow() as uow:
+                await uow.users.add(user)
+                await uow.commit()
+
+        await in_app_loop(store)
         token, _ = container.access_tokens.issue(user.id, role)
         return TestUser(user.id, user.email, password, role, token)
 

@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from healthrecords.domain.errors import Conflict
+from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.users import Role, User
 
 
@@ -30,3 +31,19 @@ class MemoryUserRepository:
     async def list(self, role: Role | None = None) -> Sequence[User]:
         users = sorted(self._rows.values(), key=lambda u: (u.created_at, u.id))
         return [u for u in users if role is None or u.role == role]
+
+    async def list_page(
+        self,
+        *,
+        role: Role | None = None,
+        active_only: bool = False,
+        limit: int,
+        after: Cursor | None = None,
+    ) -> Sequence[User]:
+        found = [
+            u
+            for u in await self.list(role)
+            if (not active_only or u.is_active)
+            and (after is None or (u.created_at, u.id) > (after.at, after.id))
+        ]
+        return found[:limit]

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Protocol
 from uuid import UUID
 
+from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.users import Role, User
 
 
@@ -19,3 +20,14 @@ class UserRepository(Protocol):
     async def update(self, user: User) -> None: ...
 
     async def list(self, role: Role | None = None) -> Sequence[User]: ...
+
+    async def list_page(
+        self,
+        *,
+        role: Role | None = None,
+        active_only: bool = False,
+        limit: int,
+        after: Cursor | None = None,
+    ) -> Sequence[User]:
+        """Oldest first by (created_at, id), strictly after the cursor."""
+        ...

@@ -15,15 +15,27 @@ from litestar.types import ControllerRouterHandler
 
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
+from healthrecords.entrypoints.http.controllers.auth import AuthController
+from healthrecords.entrypoints.http.controllers.doctors import DoctorsDirectoryController
 from healthrecords.entrypoints.http.controllers.health import HealthController
+from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
 from healthrecords.entrypoints.http.middleware import (
     request_context_middleware,
     security_headers_hook,
 )
 from healthrecords.entrypoints.http.problems import EXCEPTION_HANDLERS
+from healthrecords.entrypoints.http.rate_limits import (
+    STORE,
+    rate_limit_middleware,
+    rate_limit_store,
+)
 
-API_ROUTES: Sequence[ControllerRouterHandler] = ()
+API_ROUTES: Sequence[ControllerRouterHandler] = (
+    AuthController,
+    UsersController,
+    DoctorsDirectoryController,
+)
 
 
 def create_app(settings: Settings, container: Container | None = None) -> Litestar:
@@ -40,7 +52,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         route_handlers=[HealthController, *API_ROUTES],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_context_middleware],
+        middleware=[request_context_middleware, *rate_limit_middleware(container)],
+        stores={STORE: rate_limit_store(container)},
         before_send=[security_headers_hook(settings.hsts_max_age)],
         cors_config=(
             CORSConfig(

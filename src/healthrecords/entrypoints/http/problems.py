@@ -81,8 +81,14 @@ def _safe_detail(exc: HTTPException) -> str:
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = {
-        k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}
+        k: v
+        for k, v in (exc.headers or {}).items()
+        if k.lower() in {"allow", "retry-after"} or k.lower().startswith("ratelimit-")
     }
+    if exc.status_code == 429:
+        # The rate-limit middleware says when its window resets; clients read Retry-After.
+        reset = next((v for k, v in headers.items() if k.lower() == "ratelimit-reset"), "60")
+        headers.setdefault("Retry-After", str(max(1, int(reset))))
     return problem(exc.status_code, _safe_detail(exc), headers=headers or None)
 
 

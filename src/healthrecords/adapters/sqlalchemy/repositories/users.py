@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.sqlalchemy.models import UserRow
 from healthrecords.domain.errors import Conflict
+from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.users import Role, User
 
 
@@ -70,4 +71,21 @@ class SqlUserRepository:
         query = select(UserRow).order_by(UserRow.created_at, UserRow.id)
         if role is not None:
             query = query.where(UserRow.role == role.value)
+        return [_to_user(r) for r in await self._session.scalars(query)]
+
+    async def list_page(
+        self,
+        *,
+        role: Role | None = None,
+        active_only: bool = False,
+        limit: int,
+        after: Cursor | None = None,
+    ) -> Sequence[User]:
+        query = select(UserRow).order_by(UserRow.created_at, UserRow.id).limit(limit)
+        if role is not None:
+            query = query.where(UserRow.role == role.value)
+        if active_only:
+            query = query.where(UserRow.is_active.is_(True))
+        if after is not None:
+            query = query.where(tuple_(UserRow.created_at, UserRow.id) > (after.at, after.id))
         return [_to_user(r) for r in await self._session.scalars(query)]

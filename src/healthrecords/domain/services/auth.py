@@ -1,0 +1,164 @@
+"""Login, refresh-token rotation with reuse detection, and logout.
+
+Refresh tokens are opaque random strings; only their SHA-256 is stored. Each
+login starts a family; every refresh spends the presented token and adds its
+successor to the same family. A spent token presented again means it was
+copied, so the whole family is revoked (OAuth 2.0 Security BCP, 4.14).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from healthrecords.domain.actor import Actor
+from healthrecords.domain.emails import normalise_email
+from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts
+from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
+from healthrecords.domain.ports.security import AccessTokenCodec, PasswordHasher
+from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.tokens import RefreshToken, RefreshTokenFamily
+from healthrecords.domain.users import User
+
+log = logging.getLogger(__name__)
+
+INVALID_CREDENTIALS = "The email or password is incorrect."
+INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
+TOO_MANY_FAILURES = "Too many failed logins for this account; try again later."
+REFRESH_TOKEN_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def account_key(email: str) -> str:
+    """What login limits are counted under: no store sees the address itself."""
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
+
+
+class AuthService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        access_tokens: AccessTokenCodec,
+        clock: Clock,
+        attempts: LoginAttemptLimiter,
+        refresh_ttl: timedelta,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._access_tokens = access_tokens
+        self._clock = clock
+        self._attempts = attempts
+        self._refresh_ttl = refresh_ttl
+        self._dummy_hash: str | None = None
+
+    async def login(self, email: str, password: str) -> TokenPair:
+        key = account_key(email)
+        wait = await self._attempts.retry_after(key)
+        if wait > 0:
+            raise TooManyAttempts(TOO_MANY_FAILURES, wait)
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(normalise_email(email))
+        # An unknown email is checked against a dummy hash, so it costs the
+        # same time as a known one and answers the same 401.
+        stored = user.password_hash if user else await self._unknown_user_hash()
+        verified = await self._hasher.verify(stored, password)
+        if user is None or not verified or not user.is_active:
+            await self._attempts.record_failure(key)
+            log.info("login failed")
+            raise AuthenticationFailed(INVALID_CREDENTIALS)
+        await self._attempts.reset(key)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            if self._hasher.needs_rehash(user.password_hash):
+                rehashed = await self._hasher.hash(password)
+                await uow.users.update(
+                    dataclasses.replace(user, password_hash=rehashed, updated_at=now)
+                )
+            family = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
+            await uow.refresh_tokens.add_family(family)
+            pair = await self._issue(uow, user, family.id, now)
+            await uow.commit()
+        log.info("login succeeded", extra={"user_id": str(user.id)})
+        return pair
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            token = await uow.refresh_tokens.get_by_hash(token_digest(refresh_token))
+            if token is None:
+                raise AuthenticationFailed(INVALID_REFRESH)
+            family = await uow.refresh_tokens.get_family(token.family_id)
+            if family is None or family.revoked_at is not None:
+                raise AuthenticationFailed(INVALID_REFRESH)
+            if token.expires_at <= now:
+                raise AuthenticationFailed(INVALID_REFRESH)
+            user = await uow.users.get(token.user_id)
+            if user is None or not user.is_active:
+                raise AuthenticationFailed(INVALID_REFRESH)
+            # Spent already, whether long ago or by a request racing this one:
+            # a second presentation is reuse either way, so the outcome does not
+            # depend on timing.
+            if token.spent_at is not None or not await uow.refresh_tokens.spend(token.id, now):
+                await uow.refresh_tokens.revoke_family(family.id, now)
+                await uow.commit()
+                log.warning(
+                    "refresh token reuse: family revoked",
+                    extra={"user_id": str(token.user_id), "family_id": str(family.id)},
+                )
+                raise AuthenticationFailed(INVALID_REFRESH)
+            pair = await self._issue(uow, user, family.id, now)
+            await uow.commit()
+        return pair
+
+    async def logout(self, actor: Actor, refresh_token: str) -> None:
+        """Revoke the token's family; unknown or foreign tokens change nothing."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            token = await uow.refresh_tokens.get_by_hash(token_digest(refresh_token))
+            if token is None or token.user_id != actor.id:
+                return
+            await uow.refresh_tokens.revoke_family(token.family_id, now)
+            await uow.commit()
+        log.info("logged out", extra={"user_id": str(actor.id)})
+
+    async def _issue(
+        self, uow: UnitOfWork, user: User, family_id: UUID, now: datetime
+    ) -> TokenPair:
+        raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+        await uow.refresh_tokens.add(
+            RefreshToken(
+                id=uuid4(),
+                family_id=family_id,
+                user_id=user.id,
+                token_hash=token_digest(raw),
+                created_at=now,
+                expires_at=now + self._refresh_ttl,
+            )
+        )
+        access, claims = self._access_tokens.issue(user.id, user.role)
+        lifetime = int((claims.expires_at - claims.issued_at).total_seconds())
+        return TokenPair(access_token=access, refresh_token=raw, expires_in=lifetime)
+
+    async def _unknown_user_hash(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self._hasher.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash

@@ -1,0 +1,72 @@
+"""Request and response bodies of the account and auth routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+from healthrecords.domain.services.auth import TokenPair
+from healthrecords.domain.users import User
+
+
+class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+    full_name: str
+    role: str
+
+
+class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+    password: str
+
+
+class RefreshTokenIn(msgspec.Struct, forbid_unknown_fields=True):
+    refresh_token: str
+
+
+class ActivationIn(msgspec.Struct, forbid_unknown_fields=True):
+    is_active: bool
+
+
+class TokensOut(msgspec.Struct):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+
+    @classmethod
+    def of(cls, pair: TokenPair) -> TokensOut:
+        return cls(pair.access_token, pair.refresh_token, pair.token_type, pair.expires_in)
+
+
+class UserOut(msgspec.Struct):
+    id: UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            user.id, user.email, user.full_name, user.role.value, user.is_active, user.created_at
+        )
+
+
+class UserPage(msgspec.Struct):
+    items: list[UserOut]
+    next_cursor: str | None
+
+
+class DoctorOut(msgspec.Struct):
+    id: UUID
+    full_name: str
+
+
+class DoctorPage(msgspec.Struct):
+    items: list[DoctorOut]
+    next_cursor: str | None

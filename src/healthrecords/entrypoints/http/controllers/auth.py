@@ -1,0 +1,65 @@
+"""/api/auth/: register, login, refresh, logout, me."""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
+from litestar.params import RequestBody
+
+from healthrecords.bootstrap import Container
+from healthrecords.domain.actor import Actor
+from healthrecords.entrypoints.http.account_schemas import (
+    LoginIn,
+    RefreshTokenIn,
+    RegisterIn,
+    TokensOut,
+    UserOut,
+)
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ("auth",)
+    cache_control = CacheControlHeader(no_store=True)
+
+    @post("/register/", summary="Create a patient or doctor account", status_code=201)
+    async def register(
+        self, container: NamedDependency[Container], data: RequestBody[RegisterIn]
+    ) -> UserOut:
+        user = await container.accounts.register(
+            data.email, data.password, data.full_name, data.role
+        )
+        return UserOut.of(user)
+
+    @post("/login/", summary="Trade email and password for tokens", status_code=200)
+    async def login(
+        self, container: NamedDependency[Container], data: RequestBody[LoginIn]
+    ) -> TokensOut:
+        return TokensOut.of(await container.auth.login(data.email, data.password))
+
+    @post("/refresh/", summary="Spend a refresh token for a new pair", status_code=200)
+    async def refresh(
+        self, container: NamedDependency[Container], data: RequestBody[RefreshTokenIn]
+    ) -> TokensOut:
+        return TokensOut.of(await container.auth.refresh(data.refresh_token))
+
+    @post(
+        "/logout/",
+        summary="Revoke the refresh token's whole family",
+        status_code=204,
+        security=[{"BearerToken": []}],
+    )
+    async def logout(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        data: RequestBody[RefreshTokenIn],
+    ) -> None:
+        await container.auth.logout(actor, data.refresh_token)
+
+    @get("/me/", summary="The signed-in user", security=[{"BearerToken": []}])
+    async def me(
+        self, container: NamedDependency[Container], actor: NamedDependency[Actor]
+    ) -> UserOut:
+        return UserOut.of(await container.accounts.me(actor))
