@@ -23,6 +23,7 @@ from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
 from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
+from healthrecords.adapters.sqlalchemy.key_rotation import RotationReport, rotate_keys
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
 from healthrecords.domain.passwords import PasswordPolicy
@@ -32,7 +33,11 @@ from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWork
 from healthrecords.domain.services.accounts import AccountService
+from healthrecords.domain.services.annotations import AnnotationService
+from healthrecords.domain.services.assignments import AssignmentService
+from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
+from healthrecords.domain.services.records import RecordService
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -85,6 +90,25 @@ class Container:
             attempts=self.login_attempts,
             refresh_ttl=timedelta(seconds=self.settings.refresh_token_ttl),
         )
+
+    @cached_property
+    def records(self) -> RecordService:
+        return RecordService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def assignments(self) -> AssignmentService:
+        return AssignmentService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def annotations(self) -> AnnotationService:
+        return AnnotationService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self.uow, self.clock)
+
+    async def rotate_encryption_keys(self, batch_size: int = 500) -> RotationReport:
+        return await rotate_keys(self.sessions, self.cipher, batch_size)
 
     async def aclose(self) -> None:
         for close in reversed(self.closers):

@@ -55,3 +55,7 @@ class TooManyAttempts(DomainError):
 
 class Unavailable(DomainError):
     """A backing service (database, queue) cannot be reached right now."""
+
+
+class StoredDataUnreadable(DomainError):
+    """Stored health data failed to decrypt (tampered, moved or unknown key)."""

@@ -1,7 +1,19 @@
-# SKELETON: to be implemented by the owner of this concept.
+from __future__ import annotations
+
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
+
+from healthrecords.domain.annotations import Annotation
 
 
 class MemoryAnnotationRepository:
-    def __init__(self, *args: Any) -> None:
-        self._args = args
+    def __init__(self, rows: dict[UUID, Any]) -> None:
+        self._rows: dict[UUID, Annotation] = rows
+
+    async def add(self, annotation: Annotation) -> None:
+        self._rows[annotation.id] = annotation
+
+    async def list_for_record(self, record_id: UUID) -> Sequence[Annotation]:
+        found = [a for a in self._rows.values() if a.record_id == record_id]
+        return sorted(found, key=lambda a: (a.created_at, a.id))

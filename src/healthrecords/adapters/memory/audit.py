@@ -1,7 +1,39 @@
-# SKELETON: to be implemented by the owner of this concept.
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from healthrecords.domain.audit import AuditEvent
+from healthrecords.domain.pagination import Cursor
 
 
 class MemoryAuditLog:
-    def __init__(self, *args: Any) -> None:
-        self._args = args
+    def __init__(self, rows: dict[UUID, Any]) -> None:
+        self._rows: dict[UUID, AuditEvent] = rows
+
+    async def add(self, event: AuditEvent) -> None:
+        self._rows[event.id] = event
+
+    async def list(
+        self,
+        *,
+        patient_id: UUID | None = None,
+        actor_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[AuditEvent]:
+        found = [
+            e
+            for e in self._rows.values()
+            if (patient_id is None or e.patient_id == patient_id)
+            and (actor_id is None or e.actor_id == actor_id)
+            and (since is None or e.occurred_at >= since)
+            and (until is None or e.occurred_at < until)
+            and (after is None or (e.occurred_at, e.id) < (after.at, after.id))
+        ]
+        found.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return found[:limit]

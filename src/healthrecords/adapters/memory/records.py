@@ -1,7 +1,51 @@
-# SKELETON: to be implemented by the owner of this concept.
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from healthrecords.domain.pagination import Cursor
+from healthrecords.domain.records import Record, RecordType
 
 
 class MemoryRecordRepository:
-    def __init__(self, *args: Any) -> None:
-        self._args = args
+    def __init__(self, rows: dict[UUID, Any]) -> None:
+        self._rows: dict[UUID, Record] = rows
+
+    async def add(self, record: Record) -> None:
+        self._rows[record.id] = record
+
+    async def get(self, record_id: UUID) -> Record | None:
+        record = self._rows.get(record_id)
+        return record if record is not None and record.deleted_at is None else None
+
+    async def list(
+        self,
+        patient_ids: Sequence[UUID],
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        found = [
+            r
+            for r in self._rows.values()
+            if r.patient_id in patient_ids
+            and r.deleted_at is None
+            and (record_type is None or r.record_type == record_type)
+            and (after is None or (r.recorded_at, r.id) < (after.at, after.id))
+        ]
+        found.sort(key=lambda r: (r.recorded_at, r.id), reverse=True)
+        return found[:limit]
+
+    async def update(self, record: Record, expected_version: int) -> bool:
+        stored = await self.get(record.id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self._rows[record.id] = record
+        return True
+
+    async def soft_delete(self, record_id: UUID, at: datetime) -> None:
+        if (stored := await self.get(record_id)) is not None:
+            self._rows[record_id] = dataclasses.replace(stored, deleted_at=at)

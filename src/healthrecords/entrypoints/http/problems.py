@@ -25,6 +25,8 @@ DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.PreconditionFailed: 412,
     errors.TooManyAttempts: 429,
     errors.Unavailable: 503,
+    # Already logged (ids only) where it failed; the client learns nothing more.
+    errors.StoredDataUnreadable: 500,
 }
 
 

@@ -1,7 +1,66 @@
-# SKELETON: to be implemented by the owner of this concept.
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.sqlalchemy.models import AnnotationRow
+from healthrecords.domain.annotations import Annotation
+
+TABLE = "annotation"
+
+
+def open_annotation(cipher: FieldCipher, row: AnnotationRow) -> Annotation:
+    return Annotation(
+        id=row.id,
+        record_id=row.record_id,
+        patient_id=row.patient_id,
+        author_id=row.author_id,
+        body=cipher.decrypt(
+            row.body_ciphertext,
+            key_id=row.key_id,
+            table=TABLE,
+            field="body",
+            row_id=row.id,
+            patient_id=row.patient_id,
+        ),
+        created_at=row.created_at,
+    )
 
 
 class SqlAnnotationRepository:
-    def __init__(self, *args: Any) -> None:
-        self._args = args
+    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def add(self, annotation: Annotation) -> None:
+        key_id, body = self._cipher.encrypt(
+            annotation.body,
+            table=TABLE,
+            field="body",
+            row_id=annotation.id,
+            patient_id=annotation.patient_id,
+        )
+        self._session.add(
+            AnnotationRow(
+                id=annotation.id,
+                record_id=annotation.record_id,
+                patient_id=annotation.patient_id,
+                author_id=annotation.author_id,
+                key_id=key_id,
+                body_ciphertext=body,
+                created_at=annotation.created_at,
+            )
+        )
+        await self._session.flush()
+
+    async def list_for_record(self, record_id: UUID) -> Sequence[Annotation]:
+        rows = await self._session.scalars(
+            select(AnnotationRow)
+            .where(AnnotationRow.record_id == record_id)
+            .order_by(AnnotationRow.created_at, AnnotationRow.id)
+        )
+        return [open_annotation(self._cipher, r) for r in rows]

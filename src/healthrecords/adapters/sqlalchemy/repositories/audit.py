@@ -1,7 +1,80 @@
-# SKELETON: to be implemented by the owner of this concept.
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from healthrecords.adapters.sqlalchemy.models import AuditEventRow
+from healthrecords.domain.audit import AuditEvent, Outcome
+from healthrecords.domain.pagination import Cursor
+
+
+def _to_event(row: AuditEventRow) -> AuditEvent:
+    return AuditEvent(
+        id=row.id,
+        occurred_at=row.occurred_at,
+        actor_id=row.actor_id,
+        actor_role=row.actor_role,
+        action=row.action,
+        target_type=row.target_type,
+        target_id=row.target_id,
+        patient_id=row.patient_id,
+        outcome=Outcome(row.outcome),
+        request_id=row.request_id,
+        client_address=row.client_address,
+    )
 
 
 class SqlAuditLog:
-    def __init__(self, *args: Any) -> None:
-        self._args = args
+    """Insert and select only: no code path updates or deletes a trail row."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, event: AuditEvent) -> None:
+        self._session.add(
+            AuditEventRow(
+                id=event.id,
+                occurred_at=event.occurred_at,
+                actor_id=event.actor_id,
+                actor_role=event.actor_role,
+                action=event.action,
+                target_type=event.target_type,
+                target_id=event.target_id,
+                patient_id=event.patient_id,
+                outcome=event.outcome.value,
+                request_id=event.request_id[:64],
+                client_address=(event.client_address or None) and event.client_address[:64],
+            )
+        )
+        await self._session.flush()
+
+    async def list(
+        self,
+        *,
+        patient_id: UUID | None = None,
+        actor_id: UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[AuditEvent]:
+        # Each filter has an index ending in (occurred_at, id): a range scan.
+        query = select(AuditEventRow)
+        if patient_id is not None:
+            query = query.where(AuditEventRow.patient_id == patient_id)
+        if actor_id is not None:
+            query = query.where(AuditEventRow.actor_id == actor_id)
+        if since is not None:
+            query = query.where(AuditEventRow.occurred_at >= since)
+        if until is not None:
+            query = query.where(AuditEventRow.occurred_at < until)
+        if after is not None:
+            query = query.where(
+                tuple_(AuditEventRow.occurred_at, AuditEventRow.id) < tuple_(after.at, after.id)
+            )
+        query = query.order_by(AuditEventRow.occurred_at.desc(), AuditEventRow.id.desc())
+        return [_to_event(r) for r in await self._session.scalars(query.limit(limit))]

@@ -1,7 +1,145 @@
-# SKELETON: to be implemented by the owner of this concept.
-from typing import Any
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Select, select, tuple_, union_all, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.sqlalchemy.models import RecordRow
+from healthrecords.domain.pagination import Cursor
+from healthrecords.domain.records import Record, RecordType
+
+TABLE = "health_record"
+
+
+def seal_record(cipher: FieldCipher, record: Record) -> dict[str, object]:
+    """The encrypted columns for `record`, all under the current key."""
+
+    def seal(field: str, text: str) -> tuple[str, bytes]:
+        return cipher.encrypt(
+            text, table=TABLE, field=field, row_id=record.id, patient_id=record.patient_id
+        )
+
+    key_id, title = seal("title", record.title)
+    _, content = seal("content", record.content)
+    return {"key_id": key_id, "title_ciphertext": title, "content_ciphertext": content}
+
+
+def open_record(cipher: FieldCipher, row: RecordRow) -> Record:
+    def unseal(field: str, blob: bytes) -> str:
+        return cipher.decrypt(
+            blob,
+            key_id=row.key_id,
+            table=TABLE,
+            field=field,
+            row_id=row.id,
+            patient_id=row.patient_id,
+        )
+
+    return Record(
+        id=row.id,
+        patient_id=row.patient_id,
+        author_id=row.author_id,
+        title=unseal("title", row.title_ciphertext),
+        record_type=RecordType(row.record_type),
+        content=unseal("content", row.content_ciphertext),
+        recorded_at=row.recorded_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+        deleted_at=row.deleted_at,
+    )
 
 
 class SqlRecordRepository:
-    def __init__(self, *args: Any) -> None:
-        self._args = args
+    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    async def add(self, record: Record) -> None:
+        self._session.add(
+            RecordRow(
+                id=record.id,
+                patient_id=record.patient_id,
+                author_id=record.author_id,
+                record_type=record.record_type.value,
+                recorded_at=record.recorded_at,
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+                version=record.version,
+                deleted_at=record.deleted_at,
+                **seal_record(self._cipher, record),
+            )
+        )
+        await self._session.flush()
+
+    async def get(self, record_id: UUID) -> Record | None:
+        row = await self._session.scalar(
+            select(RecordRow).where(RecordRow.id == record_id, RecordRow.deleted_at.is_(None))
+        )
+        return open_record(self._cipher, row) if row else None
+
+    async def list(
+        self,
+        patient_ids: Sequence[UUID],
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        def page_of(patient_id: UUID) -> Select[UUID]:
+            # One index range scan per patient file: (patient_id, recorded_at, id)
+            # walked backwards from the cursor, never more than `limit` rows.
+            query = select(RecordRow.id).where(
+                RecordRow.patient_id == patient_id, RecordRow.deleted_at.is_(None)
+            )
+            if record_type is not None:
+                query = query.where(RecordRow.record_type == record_type.value)
+            if after is not None:
+                query = query.where(
+                    tuple_(RecordRow.recorded_at, RecordRow.id) < tuple_(after.at, after.id)
+                )
+            return query.order_by(RecordRow.recorded_at.desc(), RecordRow.id.desc()).limit(limit)
+
+        if not patient_ids:
+            return []
+        pages = [page_of(p).subquery() for p in patient_ids]
+        ids = (
+            union_all(*(select(p.c.id) for p in pages)) if len(pages) > 1 else select(pages[0].c.id)
+        )
+        rows = await self._session.scalars(
+            select(RecordRow)
+            .where(RecordRow.id.in_(ids))
+            .order_by(RecordRow.recorded_at.desc(), RecordRow.id.desc())
+            .limit(limit)
+        )
+        return [open_record(self._cipher, r) for r in rows]
+
+    async def update(self, record: Record, expected_version: int) -> bool:
+        result = await self._session.execute(
+            update(RecordRow)
+            .where(
+                RecordRow.id == record.id,
+                RecordRow.version == expected_version,
+                RecordRow.deleted_at.is_(None),
+            )
+            .values(
+                record_type=record.record_type.value,
+                recorded_at=record.recorded_at,
+                updated_at=record.updated_at,
+                version=record.version,
+                **seal_record(self._cipher, record),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    async def soft_delete(self, record_id: UUID, at: datetime) -> None:
+        await self._session.execute(
+            update(RecordRow)
+            .where(RecordRow.id == record_id, RecordRow.deleted_at.is_(None))
+            .values(deleted_at=at)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,152 @@
+"""Who may do what with health records, assignments, annotations and the audit.
+
+The one place the access rules live; every service asks it and enforces the
+answer. Decisions:
+
+- HIDDEN (404): the caller may not know the thing exists. Used for any record,
+  file or assignment outside the caller's reach, so status codes never leak
+  existence.
+- FORBIDDEN (403): the caller sees the thing (or the route is simply not for
+  its role) but may not do this.
+
+Admins manage assignments and read the audit, but never see health data: on
+record and annotation routes that name a record they get 404 like any
+invisible record, and on the collection routes (list/create records) 403.
+Doctors see only the files of patients with an active assignment; the check
+reads the assignment on every request, so revoking it ends access at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+from uuid import UUID
+
+from healthrecords.domain.actor import Actor
+from healthrecords.domain.assignments import Assignment
+from healthrecords.domain.ports.assignments import AssignmentRepository
+from healthrecords.domain.records import Record
+from healthrecords.domain.users import Role
+
+
+class Decision(Enum):
+    ALLOW = "allow"
+    HIDDEN = "hidden"
+    FORBIDDEN = "forbidden"
+
+
+ALLOW, HIDDEN, FORBIDDEN = Decision.ALLOW, Decision.HIDDEN, Decision.FORBIDDEN
+
+
+async def sees_file(actor: Actor, patient_id: UUID, assignments: AssignmentRepository) -> bool:
+    """May the caller read this patient's health data right now?"""
+    if actor.role is Role.PATIENT:
+        return actor.id == patient_id
+    if actor.role is Role.DOCTOR:
+        return await assignments.get_active(actor.id, patient_id) is not None
+    return False
+
+
+async def visible_files(actor: Actor, assignments: AssignmentRepository) -> Sequence[UUID]:
+    """Every patient file the caller may read (empty for admins)."""
+    if actor.role is Role.PATIENT:
+        return [actor.id]
+    if actor.role is Role.DOCTOR:
+        return sorted({a.patient_id for a in await assignments.list(doctor_id=actor.id)})
+    return []
+
+
+async def list_records(
+    actor: Actor, patient_id: UUID | None, assignments: AssignmentRepository
+) -> Decision:
+    if actor.role is Role.ADMIN:
+        return FORBIDDEN
+    if patient_id is not None and not await sees_file(actor, patient_id, assignments):
+        return HIDDEN
+    return ALLOW
+
+
+async def create_record(
+    actor: Actor, patient_id: UUID, assignments: AssignmentRepository
+) -> Decision:
+    if actor.role is Role.PATIENT:
+        # Patients write only their own file, whether or not the other exists.
+        return ALLOW if patient_id == actor.id else FORBIDDEN
+    if actor.role is Role.DOCTOR:
+        return ALLOW if await sees_file(actor, patient_id, assignments) else HIDDEN
+    return FORBIDDEN
+
+
+async def read_record(
+    actor: Actor, record: Record | None, assignments: AssignmentRepository
+) -> Decision:
+    if record is None or not await sees_file(actor, record.patient_id, assignments):
+        return HIDDEN
+    return ALLOW
+
+
+async def update_record(
+    actor: Actor, record: Record | None, assignments: AssignmentRepository
+) -> Decision:
+    if (seen := await read_record(actor, record, assignments)) is not ALLOW or record is None:
+        return seen
+    if actor.role is Role.PATIENT:
+        return ALLOW
+    # Doctors change only what they authored (and only while assigned: seen).
+    return ALLOW if record.author_id == actor.id else FORBIDDEN
+
+
+async def delete_record(
+    actor: Actor, record: Record | None, assignments: AssignmentRepository
+) -> Decision:
+    if (seen := await read_record(actor, record, assignments)) is not ALLOW:
+        return seen
+    return ALLOW if actor.role is Role.PATIENT else FORBIDDEN
+
+
+async def annotate(
+    actor: Actor, record: Record | None, assignments: AssignmentRepository
+) -> Decision:
+    if (seen := await read_record(actor, record, assignments)) is not ALLOW:
+        return seen
+    return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
+
+
+read_annotations = read_record
+
+
+def create_assignment(actor: Actor, patient_id: UUID) -> Decision:
+    if actor.role is Role.ADMIN:
+        return ALLOW
+    if actor.role is Role.PATIENT and patient_id == actor.id:
+        return ALLOW
+    return FORBIDDEN
+
+
+def sees_assignment(actor: Actor, assignment: Assignment) -> bool:
+    return actor.role is Role.ADMIN or actor.id in (assignment.patient_id, assignment.doctor_id)
+
+
+def revoke_assignment(actor: Actor, assignment: Assignment | None) -> Decision:
+    if assignment is None or not sees_assignment(actor, assignment):
+        return HIDDEN
+    if actor.role is Role.ADMIN or actor.id == assignment.patient_id:
+        return ALLOW
+    return FORBIDDEN
+
+
+def assignment_scope(actor: Actor) -> tuple[UUID | None, UUID | None]:
+    """(doctor_id, patient_id) filter of the assignments the caller may list."""
+    if actor.role is Role.PATIENT:
+        return None, actor.id
+    if actor.role is Role.DOCTOR:
+        return actor.id, None
+    return None, None
+
+
+def list_my_patients(actor: Actor) -> Decision:
+    return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
+
+
+def read_audit(actor: Actor) -> Decision:
+    return ALLOW if actor.role is Role.ADMIN else FORBIDDEN

@@ -1,0 +1,167 @@
+"""Use cases on assignments: a doctor's access to one patient's file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from healthrecords.domain import policy
+from healthrecords.domain.actor import Actor
+from healthrecords.domain.assignments import Assignment
+from healthrecords.domain.audit import Outcome
+from healthrecords.domain.errors import Conflict, FieldError, InvalidInput
+from healthrecords.domain.notifications import NotificationKind
+from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.notifications import NotificationQueue
+from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.services.trail import Target, audit_event, enforce
+from healthrecords.domain.users import Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssignedPatient:
+    id: UUID
+    full_name: str
+    assignment_id: UUID
+    assigned_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    assignment: Assignment
+    created: bool
+
+
+class AssignmentService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, queue: NotificationQueue) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._queue = queue
+
+    async def assign(
+        self, actor: Actor, doctor_id: UUID, patient_id: UUID | None = None
+    ) -> Assigned:
+        """Idempotent: assigning an already assigned doctor returns the active row."""
+        patient_id = patient_id if patient_id is not None else actor.id
+        now = self._clock.now()
+        target = Target(action="assignment.create", type="assignment", patient_id=patient_id)
+        async with self._uow() as uow:
+            await enforce(uow, actor, policy.create_assignment(actor, patient_id), target, now)
+            await self._check_parties(uow, actor, doctor_id, patient_id)
+            existing = await uow.assignments.get_active(doctor_id, patient_id)
+            if existing is not None:
+                return await self._repeat(uow, actor, target, existing, now)
+            assignment = Assignment(
+                id=uuid4(),
+                doctor_id=doctor_id,
+                patient_id=patient_id,
+                assigned_by=actor.id,
+                created_at=now,
+            )
+            try:
+                await uow.assignments.add(assignment)
+            except Conflict:
+                # A concurrent request created it first: same answer as a repeat.
+                await uow.rollback()
+                raced = await uow.assignments.get_active(doctor_id, patient_id)
+                if raced is None:
+                    raise
+                return await self._repeat(uow, actor, target, raced, now)
+            note = await uow.notifications.add(
+                doctor_id,
+                NotificationKind.ASSIGNMENT_CREATED,
+                {"assignment_id": str(assignment.id), "patient_id": str(patient_id)},
+                now,
+            )
+            target = Target(
+                action=target.action, type=target.type, id=assignment.id, patient_id=patient_id
+            )
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        await self._queue.enqueue([note.id])
+        return Assigned(assignment, created=True)
+
+    @staticmethod
+    async def _repeat(
+        uow: UnitOfWork, actor: Actor, target: Target, existing: Assignment, at: datetime
+    ) -> Assigned:
+        target = Target(
+            action=target.action, type=target.type, id=existing.id, patient_id=existing.patient_id
+        )
+        await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, at))
+        await uow.commit()
+        return Assigned(existing, created=False)
+
+    async def _check_parties(
+        self, uow: UnitOfWork, actor: Actor, doctor_id: UUID, patient_id: UUID
+    ) -> None:
+        errors: list[FieldError] = []
+        doctor = await uow.users.get(doctor_id)
+        if doctor is None or doctor.role is not Role.DOCTOR or not doctor.is_active:
+            errors.append(FieldError("doctor_id", "is not an active doctor"))
+        if actor.role is Role.ADMIN:
+            patient = await uow.users.get(patient_id)
+            if patient is None or patient.role is not Role.PATIENT:
+                errors.append(FieldError("patient_id", "is not a patient"))
+        if errors:
+            raise InvalidInput("The assignment is not valid.", errors)
+
+    async def list(self, actor: Actor, include_revoked: bool = False) -> Sequence[Assignment]:
+        doctor_id, patient_id = policy.assignment_scope(actor)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            found = await uow.assignments.list(
+                doctor_id=doctor_id, patient_id=patient_id, active_only=not include_revoked
+            )
+            target = Target(action="assignment.list", type="assignment", patient_id=patient_id)
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        return found
+
+    async def revoke(self, actor: Actor, assignment_id: UUID) -> None:
+        """Idempotent: revoking a revoked assignment changes nothing."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            assignment = await uow.assignments.get(assignment_id)
+            target = Target(
+                action="assignment.revoke",
+                type="assignment",
+                id=assignment_id,
+                patient_id=assignment.patient_id if assignment else None,
+            )
+            await enforce(uow, actor, policy.revoke_assignment(actor, assignment), target, now)
+            assert assignment is not None
+            if not await uow.assignments.revoke(assignment_id, now, actor.id):
+                return
+            note = await uow.notifications.add(
+                assignment.doctor_id,
+                NotificationKind.ASSIGNMENT_REVOKED,
+                {"assignment_id": str(assignment.id), "patient_id": str(assignment.patient_id)},
+                now,
+            )
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        await self._queue.enqueue([note.id])
+
+    async def my_patients(self, actor: Actor) -> Sequence[AssignedPatient]:
+        now = self._clock.now()
+        target = Target(action="patient.list", type="assignment")
+        async with self._uow() as uow:
+            await enforce(uow, actor, policy.list_my_patients(actor), target, now)
+            patients: list[AssignedPatient] = []
+            for a in await uow.assignments.list(doctor_id=actor.id):
+                user = await uow.users.get(a.patient_id)
+                if user is not None:
+                    patients.append(
+                        AssignedPatient(
+                            id=user.id,
+                            full_name=user.full_name,
+                            assignment_id=a.id,
+                            assigned_at=a.created_at,
+                        )
+                    )
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        return patients

@@ -1,0 +1,210 @@
+"""Use cases on health records: create, read, list, update, soft delete."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from healthrecords.domain import policy
+from healthrecords.domain.actor import Actor
+from healthrecords.domain.audit import Outcome
+from healthrecords.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from healthrecords.domain.notifications import NotificationKind
+from healthrecords.domain.pagination import Cursor, Page, check_limit
+from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.notifications import NotificationQueue
+from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.records import CONTENT_MAX_BYTES, TITLE_MAX_CHARS, Record, RecordType
+from healthrecords.domain.services.trail import Target, audit_alone, audit_event, enforce
+from healthrecords.domain.users import Role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewRecord:
+    title: str
+    record_type: RecordType
+    content: str
+    recorded_at: datetime | None = None
+    patient_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordChanges:
+    title: str
+    record_type: RecordType
+    content: str
+    recorded_at: datetime | None = None
+
+
+def check_fields(title: str, content: str, recorded_at: datetime | None) -> None:
+    errors: list[FieldError] = []
+    if not title.strip() or len(title) > TITLE_MAX_CHARS:
+        errors.append(FieldError("title", f"must be 1 to {TITLE_MAX_CHARS} characters"))
+    if len(content.encode()) > CONTENT_MAX_BYTES:
+        errors.append(FieldError("content", f"must be at most {CONTENT_MAX_BYTES} bytes"))
+    if recorded_at is not None and recorded_at.utcoffset() is None:
+        errors.append(FieldError("recorded_at", "must include a timezone"))
+    if errors:
+        raise InvalidInput("The record is not valid.", errors)
+
+
+class RecordService:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, queue: NotificationQueue) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._queue = queue
+
+    async def create(self, actor: Actor, new: NewRecord) -> Record:
+        check_fields(new.title, new.content, new.recorded_at)
+        patient_id = new.patient_id
+        if patient_id is None:
+            if actor.role is Role.DOCTOR:
+                raise InvalidInput(
+                    "Doctors name the patient.", [FieldError("patient_id", "required for doctors")]
+                )
+            patient_id = actor.id
+        now = self._clock.now()
+        record = Record(
+            id=uuid4(),
+            patient_id=patient_id,
+            author_id=actor.id,
+            title=new.title,
+            record_type=new.record_type,
+            content=new.content,
+            recorded_at=new.recorded_at or now,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+        target = Target(action="record.create", type="record", id=record.id, patient_id=patient_id)
+        notify: list[UUID] = []
+        async with self._uow() as uow:
+            decision = await policy.create_record(actor, patient_id, uow.assignments)
+            await enforce(uow, actor, decision, target, now)
+            await uow.records.add(record)
+            if actor.id != patient_id:
+                note = await uow.notifications.add(
+                    patient_id,
+                    NotificationKind.RECORD_CREATED,
+                    {"record_id": str(record.id), "author_id": str(actor.id)},
+                    now,
+                )
+                notify.append(note.id)
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        if notify:
+            await self._queue.enqueue(notify)
+        return record
+
+    async def get(self, actor: Actor, record_id: UUID) -> Record:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            record = await uow.records.get(record_id)
+            target = Target(
+                action="record.read",
+                type="record",
+                id=record_id,
+                patient_id=record.patient_id if record else None,
+            )
+            await enforce(
+                uow, actor, await policy.read_record(actor, record, uow.assignments), target, now
+            )
+            assert record is not None
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        return record
+
+    async def list(
+        self,
+        actor: Actor,
+        *,
+        patient_id: UUID | None = None,
+        record_type: RecordType | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> Page[Record]:
+        check_limit(limit)
+        after = Cursor.decode(cursor) if cursor else None
+        now = self._clock.now()
+        async with self._uow() as uow:
+            target = Target(action="record.list", type="record", patient_id=patient_id)
+            decision = await policy.list_records(actor, patient_id, uow.assignments)
+            await enforce(uow, actor, decision, target, now)
+            files = (
+                [patient_id]
+                if patient_id is not None
+                else await policy.visible_files(actor, uow.assignments)
+            )
+            found = (
+                list(await uow.records.list(files, record_type, limit + 1, after)) if files else []
+            )
+            if patient_id is None and actor.role is Role.PATIENT:
+                target = dataclasses.replace(target, patient_id=actor.id)
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        items = found[:limit]
+        more = len(found) > limit
+        next_cursor = Cursor(items[-1].recorded_at, items[-1].id).encode() if more else None
+        return Page(items, next_cursor)
+
+    async def update(
+        self,
+        actor: Actor,
+        record_id: UUID,
+        changes: RecordChanges,
+        expected_version: int | None = None,
+    ) -> Record:
+        """Replace the editable fields; `expected_version` from If-Match, if sent."""
+        check_fields(changes.title, changes.content, changes.recorded_at)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            current = await uow.records.get(record_id)
+            target = Target(
+                action="record.update",
+                type="record",
+                id=record_id,
+                patient_id=current.patient_id if current else None,
+            )
+            decision = await policy.update_record(actor, current, uow.assignments)
+            await enforce(uow, actor, decision, target, now)
+            assert current is not None
+            stale = PreconditionFailed("The record has changed since you read it; fetch it again.")
+            if expected_version is not None and expected_version != current.version:
+                await audit_alone(uow, actor, target, Outcome.CONFLICT, now)
+                raise stale
+            updated = dataclasses.replace(
+                current,
+                title=changes.title,
+                record_type=changes.record_type,
+                content=changes.content,
+                recorded_at=changes.recorded_at or current.recorded_at,
+                updated_at=now,
+                version=current.version + 1,
+            )
+            # Compare-and-set: of concurrent writers of the same version, one wins.
+            if not await uow.records.update(updated, current.version):
+                await audit_alone(uow, actor, target, Outcome.CONFLICT, now)
+                if expected_version is not None:
+                    raise stale
+                raise Conflict("The record was changed by someone else just now; try again.")
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()
+        return updated
+
+    async def delete(self, actor: Actor, record_id: UUID) -> None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            record = await uow.records.get(record_id)
+            target = Target(
+                action="record.delete",
+                type="record",
+                id=record_id,
+                patient_id=record.patient_id if record else None,
+            )
+            decision = await policy.delete_record(actor, record, uow.assignments)
+            await enforce(uow, actor, decision, target, now)
+            await uow.records.soft_delete(record_id, now)
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            await uow.commit()

@@ -1,0 +1,180 @@
+"""Health data is ciphertext in the database, bound to its row, and rotatable."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import text
+
+from healthrecords.adapters.sqlalchemy import migrate
+from healthrecords.adapters.sqlalchemy.engine import create_engine
+from healthrecords.bootstrap import Container, build_container
+from healthrecords.config import KeyRing, Settings
+from healthrecords.domain.actor import Actor
+from healthrecords.domain.errors import StoredDataUnreadable
+from healthrecords.domain.records import RecordType
+from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.users import Role, User
+from tests import servers
+
+
+async def add_user(container: Container, role: Role) -> Actor:
+    now = datetime.now(UTC)
+    user = User(
+        id=uuid4(),
+        email=f"{uuid4().hex}@example.test",
+        full_name="Someone",
+        role=role,
+        is_active=True,
+        password_hash="not-used",
+        created_at=now,
+        updated_at=now,
+    )
+    async with container.uow() as uow:
+        await uow.users.add(user)
+        await uow.commit()
+    return Actor(id=user.id, role=role)
+
+
+@pytest.fixture(scope="module")
+async def container(settings: Settings) -> AsyncIterator[Container]:
+    made = build_container(settings)
+    yield made
+    await made.aclose()
+
+
+async def raw_rows(container: Container, sql: str) -> list[tuple[object, ...]]:
+    async with container.engine.connect() as conn:
+        return [tuple(r) for r in await conn.execute(text(sql))]
+
+
+def as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
+
+
+async def test_no_plaintext_health_data_in_the_database(
+    container: Container, settings: Settings
+) -> None:
+    marker = f"PLAINTEXT-{secrets.token_hex(8)}"
+    patient = await add_user(container, Role.PATIENT)
+    doctor = await add_user(container, Role.DOCTOR)
+    await container.assignments.assign(patient, doctor.id)
+    record = await container.records.create(
+        patient,
+        NewRecord(title=f"{marker}-title", record_type=RecordType.NOTE, content=f"{marker}-c"),
+    )
+    await container.annotations.annotate(doctor, record.id, f"{marker}-body")
+    assert (await container.records.get(patient, record.id)).title == f"{marker}-title"
+
+    needle = marker.encode()
+    for table in ("health_record", "annotation", "audit_event", "notification"):
+        for row in await raw_rows(container, f"SELECT * FROM {table}"):
+            assert not any(needle in as_bytes(v) for v in row), table
+    if settings.embedded:
+        # The file itself, and its write-ahead log, on disk.
+        database = Path(settings.database_url.split("///", 1)[1])
+        for path in (database, database.with_name(database.name + "-wal")):
+            if path.exists():
+                assert needle not in path.read_bytes()
+
+
+async def test_a_ciphertext_moved_to_another_row_fails_to_decrypt(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    patient = await add_user(container, Role.PATIENT)
+    secret = NewRecord(title="Diagnosis X", record_type=RecordType.CONDITION, content="secret")
+    source = await container.records.create(patient, secret)
+    other = NewRecord(title="Harmless", record_type=RecordType.NOTE, content="harmless")
+    target = await container.records.create(patient, other)
+    async with container.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE health_record SET title_ciphertext = "
+                "(SELECT title_ciphertext FROM health_record WHERE id = :src) WHERE id = :dst"
+            ),
+            {"src": _db_id(container, source.id), "dst": _db_id(container, target.id)},
+        )
+    caplog.set_level(logging.ERROR)
+    with pytest.raises(StoredDataUnreadable) as caught:
+        await container.records.get(patient, target.id)
+    assert "Diagnosis" not in str(caught.value)
+    assert "Diagnosis" not in caplog.text
+    failures = [r for r in caplog.records if r.getMessage() == "stored field failed to decrypt"]
+    assert [getattr(r, "row_id", None) for r in failures] == [str(target.id)]
+    # The source row itself is untouched and still reads.
+    assert (await container.records.get(patient, source.id)).title == "Diagnosis X"
+
+
+def _db_id(container: Container, ident: UUID) -> object:
+    # advanced-alchemy stores GUIDs as native uuid on PostgreSQL, 16 bytes on SQLite.
+    return ident.bytes if container.settings.embedded else ident
+
+
+@pytest.fixture
+async def fresh_settings(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Settings]:
+    """An empty migrated database: rotation rewrites every row it finds."""
+    if settings.embedded:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = await servers.create_database(server)
+    engine = create_engine(url)
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    yield dataclasses.replace(settings, database_url=url, redis_url=None)
+    if not settings.embedded:
+        await servers.drop_database(request.getfixturevalue("postgres_server"), url)
+
+
+async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
+    fresh_settings: Settings,
+) -> None:
+    old = KeyRing(current="old", keys={"old": secrets.token_bytes(32)})
+    new_key = secrets.token_bytes(32)
+    both = KeyRing(current="new", keys={"new": new_key, **old.keys})
+    only_new = KeyRing(current="new", keys={"new": new_key})
+
+    before = build_container(dataclasses.replace(fresh_settings, encryption_keys=old))
+    patient = await add_user(before, Role.PATIENT)
+    doctor = await add_user(before, Role.DOCTOR)
+    await before.assignments.assign(patient, doctor.id)
+    made = []
+    for i in range(5):
+        record = await before.records.create(
+            patient, NewRecord(title=f"t{i}", record_type=RecordType.NOTE, content=f"c{i}")
+        )
+        await before.annotations.annotate(doctor, record.id, f"b{i}")
+        made.append(record)
+    await before.aclose()
+
+    during = build_container(dataclasses.replace(fresh_settings, encryption_keys=both))
+    report = await during.rotate_encryption_keys(batch_size=2)
+    assert (report.records_rotated, report.annotations_rotated) == (5, 5)
+    assert report.unreadable == []
+    assert report.batches == 6
+    again = await during.rotate_encryption_keys(batch_size=2)
+    assert (again.records_rotated, again.annotations_rotated, again.batches) == (0, 0, 0)
+    keys = await raw_rows(
+        during, "SELECT key_id FROM health_record UNION ALL SELECT key_id FROM annotation"
+    )
+    assert {k for (k,) in keys} == {"new"}
+    await during.aclose()
+
+    after = build_container(dataclasses.replace(fresh_settings, encryption_keys=only_new))
+    page = await after.records.list(patient, limit=100)
+    assert sorted(r.title for r in page.items) == [f"t{i}" for i in range(5)]
+    for record in made:
+        notes = await after.annotations.for_record(patient, record.id)
+        assert [n.body for n in notes] == [record.title.replace("t", "b")]
+    await after.aclose()
