@@ -15,9 +15,13 @@ from litestar.types import ControllerRouterHandler
 
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
+from healthrecords.entrypoints.http.controllers.assignments import AssignmentsController
+from healthrecords.entrypoints.http.controllers.audit import AuditController
 from healthrecords.entrypoints.http.controllers.auth import AuthController
+from healthrecords.entrypoints.http.controllers.doctor_work import DoctorWorkController
 from healthrecords.entrypoints.http.controllers.doctors import DoctorsDirectoryController
 from healthrecords.entrypoints.http.controllers.health import HealthController
+from healthrecords.entrypoints.http.controllers.records import RecordsController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
 from healthrecords.entrypoints.http.middleware import (
@@ -35,6 +39,10 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     AuthController,
     UsersController,
     DoctorsDirectoryController,
+    RecordsController,
+    AssignmentsController,
+    DoctorWorkController,
+    AuditController,
 )
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import AuditEventRow
 from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.pagination import Cursor
@@ -74,7 +75,8 @@ class SqlAuditLog:
             query = query.where(AuditEventRow.occurred_at < until)
         if after is not None:
             query = query.where(
-                tuple_(AuditEventRow.occurred_at, AuditEventRow.id) < tuple_(after.at, after.id)
+                tuple_(AuditEventRow.occurred_at, AuditEventRow.id)
+                < after_key(after, AuditEventRow.occurred_at, AuditEventRow.id)
             )
         query = query.order_by(AuditEventRow.occurred_at.desc(), AuditEventRow.id.desc())
         return [_to_event(r) for r in await self._session.scalars(query.limit(limit))]

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import RecordRow
 from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.records import Record, RecordType
@@ -99,7 +100,8 @@ class SqlRecordRepository:
                 query = query.where(RecordRow.record_type == record_type.value)
             if after is not None:
                 query = query.where(
-                    tuple_(RecordRow.recorded_at, RecordRow.id) < tuple_(after.at, after.id)
+                    tuple_(RecordRow.recorded_at, RecordRow.id)
+                    < after_key(after, RecordRow.recorded_at, RecordRow.id)
                 )
             return query.order_by(RecordRow.recorded_at.desc(), RecordRow.id.desc()).limit(limit)
 

@@ -1,0 +1,53 @@
+"""/api/assignments/: which doctors may read which patient files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, RequestBody
+
+from healthrecords.bootstrap import Container
+from healthrecords.domain.actor import Actor
+from healthrecords.entrypoints.http.record_schemas import AssignmentIn, AssignmentOut
+
+
+class AssignmentsController(Controller):
+    path = "/api/assignments"
+    tags = ("assignments",)
+    security = ({"BearerToken": []},)
+
+    @post(
+        "/",
+        summary="Assign a doctor to a patient (201); already assigned answers 200 with it",
+        status_code=201,
+    )
+    async def assign(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        data: RequestBody[AssignmentIn],
+    ) -> Response[AssignmentOut]:
+        made = await container.assignments.assign(actor, data.doctor_id, data.patient_id)
+        return Response(AssignmentOut.of(made.assignment), status_code=201 if made.created else 200)
+
+    @get("/", summary="The caller's assignments (admins: all), newest first")
+    async def list_assignments(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        include_revoked: Annotated[bool, QueryParameter()] = False,
+    ) -> list[AssignmentOut]:
+        found = await container.assignments.list(actor, include_revoked)
+        return [AssignmentOut.of(a) for a in found]
+
+    @delete("/{assignment_id:uuid}/", summary="Revoke: the doctor's access ends at once")
+    async def revoke(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        assignment_id: FromPath[UUID],
+    ) -> None:
+        await container.assignments.revoke(actor, assignment_id)

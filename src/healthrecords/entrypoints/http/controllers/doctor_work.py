@@ -1,0 +1,41 @@
+"""/api/doctors/patients/ and /api/doctors/annotations/: a doctor's own work.
+
+The doctors directory (GET /api/doctors/) lives in controllers/doctors.py.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import RequestBody
+
+from healthrecords.bootstrap import Container
+from healthrecords.domain.actor import Actor
+from healthrecords.entrypoints.http.record_schemas import (
+    AnnotationIn,
+    AnnotationOut,
+    AssignedPatientOut,
+)
+
+
+class DoctorWorkController(Controller):
+    path = "/api/doctors"
+    tags = ("doctors",)
+    security = ({"BearerToken": []},)
+
+    @get("/patients/", summary="The calling doctor's actively assigned patients")
+    async def my_patients(
+        self, container: NamedDependency[Container], actor: NamedDependency[Actor]
+    ) -> list[AssignedPatientOut]:
+        return [AssignedPatientOut.of(p) for p in await container.assignments.my_patients(actor)]
+
+    @post("/annotations/", summary="Annotate a record of an assigned patient", status_code=201)
+    async def annotate(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        data: RequestBody[AnnotationIn],
+    ) -> AnnotationOut:
+        return AnnotationOut.of(
+            await container.annotations.annotate(actor, data.record_id, data.body)
+        )
