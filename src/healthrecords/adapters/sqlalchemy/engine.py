@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import (
 
 def create_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     if url.startswith("sqlite"):
+        # aiosqlite logs every statement with its parameters at DEBUG: password
+        # and token hashes, ciphertext. SQLAlchemy quiets its own loggers alike.
+        logging.getLogger("aiosqlite").setLevel(logging.WARNING)
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -1,0 +1,48 @@
+"""Per-client-address limits: general, and tighter on /api/auth/. Own app, low limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+
+from litestar.testing import AsyncTestClient
+
+from healthrecords.config import Settings
+from healthrecords.entrypoints.http.app import create_app
+
+
+def limited(settings: Settings, general: int, auth: int) -> Settings:
+    # A namespace of its own: the shared client's counters live under the session's.
+    return dataclasses.replace(
+        settings,
+        rate_limit_per_minute=general,
+        auth_rate_limit_per_minute=auth,
+        redis_namespace=f"{settings.redis_namespace}-{secrets.token_hex(4)}",
+    )
+
+
+async def test_the_general_limit_answers_429_problem_with_retry_after(settings: Settings) -> None:
+    async with AsyncTestClient(create_app(limited(settings, general=5, auth=100))) as client:
+        statuses = [(await client.get("/api/doctors/")).status_code for _ in range(5)]
+        assert statuses == [401] * 5
+        response = await client.get("/api/doctors/")
+        assert response.status_code == 429
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert 0 < int(response.headers["retry-after"]) <= 60
+        assert response.json()["status"] == 429
+        # Health probes are never throttled.
+        assert (await client.get("/health")).status_code == 200
+
+
+async def test_the_auth_routes_have_a_tighter_limit(settings: Settings) -> None:
+    async with AsyncTestClient(create_app(limited(settings, general=100, auth=3))) as client:
+        body = {"email": "nobody@example.test", "password": "wrong-password-here"}
+        statuses = [
+            (await client.post("/api/auth/login/", json=body)).status_code for _ in range(3)
+        ]
+        assert statuses == [401] * 3
+        response = await client.post("/api/auth/refresh/", json={"refresh_token": "x"})
+        assert response.status_code == 429
+        assert int(response.headers["retry-after"]) > 0
+        # Other routes still have room under the general limit.
+        assert (await client.get("/api/doctors/")).status_code == 401
