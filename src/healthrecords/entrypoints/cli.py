@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from healthrecords.adapters.sqlalchemy import migrate as migrations
 from healthrecords.adapters.sqlalchemy.engine import create_engine
 from healthrecords.config import Settings, SettingsError, load_settings
+from healthrecords.entrypoints import create_admin
 from healthrecords.entrypoints.logs import configure_logging
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -85,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
 
 # Later capabilities (create-admin, rotate-keys) add their sub-commands here.
 EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+EXTENSIONS.append(create_admin.add_parser)
+COMMANDS["create-admin"] = create_admin.run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
