@@ -7,17 +7,27 @@ worker and the CLI all build their dependencies through `build_container`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
+from typing import Any
 
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
 from redis.asyncio import Redis
+from saq.queue.redis import RedisQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from healthrecords.adapters.channels.publisher import ChannelsNotificationPublisher
+from healthrecords.adapters.channels.redis_backend import ResilientRedisPubSubBackend
+from healthrecords.adapters.channels.subscriber import BoundedSubscriber
 from healthrecords.adapters.memory.login_attempts import MemoryLoginAttemptLimiter
 from healthrecords.adapters.memory.notification_queue import InProcessNotificationQueue
 from healthrecords.adapters.redis.login_attempts import RedisLoginAttemptLimiter
+from healthrecords.adapters.redis.notification_queue import SaqNotificationQueue, saq_queue
 from healthrecords.adapters.security.argon2_hasher import Argon2PasswordHasher
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
@@ -29,7 +39,7 @@ from healthrecords.config import Settings
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
-from healthrecords.domain.ports.notifications import NotificationQueue
+from healthrecords.domain.ports.notifications import NotificationPublisher, NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWork
 from healthrecords.domain.services.accounts import AccountService
@@ -37,6 +47,7 @@ from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
+from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.records import RecordService
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -54,6 +65,12 @@ class Container:
     redis: Redis | None = None
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Notifications: fan-out to sockets, the publisher the deliverer uses, the
+    # SAQ queue (production) and what the app must start and stop with it.
+    channels: ChannelsPlugin | None = None
+    notification_publisher: NotificationPublisher | None = None
+    saq_queue: RedisQueue | None = None
+    lifespans: list[AbstractAsyncContextManager[Any]] = field(default_factory=list)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions, self.cipher)
@@ -110,6 +127,13 @@ class Container:
     async def rotate_encryption_keys(self, batch_size: int = 500) -> RotationReport:
         return await rotate_keys(self.sessions, self.cipher, batch_size)
 
+    @cached_property
+    def notifications(self) -> NotificationService:
+        assert self.notification_publisher is not None, "set by build_container"
+        return NotificationService(
+            self.uow, self.clock, self.notification_publisher, self.notification_queue
+        )
+
     async def aclose(self) -> None:
         for close in reversed(self.closers):
             await close()
@@ -143,6 +167,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         container.redis = redis
         container.readiness["redis"] = lambda: _ping_redis(redis)
         container.closers.append(redis.aclose)
+    _wire_notifications(container)
     return container
 
 
@@ -153,3 +178,44 @@ async def _ping_database(engine: AsyncEngine) -> None:
 
 async def _ping_redis(redis: Redis) -> None:
     await redis.ping()
+
+
+# Messages a socket may have waiting before it counts as too slow and is closed.
+SOCKET_BACKLOG = 256
+
+
+def _wire_notifications(container: Container) -> None:
+    """SAQ on Redis and Redis pub/sub in production; in-process otherwise."""
+    settings = container.settings
+    backend: ChannelsBackend
+    if settings.redis_url:
+        # Its own client: a pub/sub connection blocks on reads, without the
+        # short socket timeout the command client has.
+        channels_redis = Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, health_check_interval=30
+        )
+        backend = ResilientRedisPubSubBackend(redis=channels_redis)
+        container.closers.append(channels_redis.aclose)
+        queue = saq_queue(settings.redis_url, settings.redis_namespace)
+        saq_notifications = SaqNotificationQueue(queue)
+        container.saq_queue = queue
+        container.notification_queue = saq_notifications
+        container.closers.append(saq_notifications.aclose)
+    else:
+        backend = MemoryChannelsBackend()
+        in_process = InProcessNotificationQueue()
+        container.notification_queue = in_process
+        container.lifespans.append(in_process)
+    container.channels = ChannelsPlugin(
+        backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=SOCKET_BACKLOG,
+        subscriber_backlog_strategy="backoff",
+        subscriber_class=BoundedSubscriber,
+    )
+    container.notification_publisher = ChannelsNotificationPublisher(
+        backend, settings.redis_namespace
+    )
+    if isinstance(container.notification_queue, InProcessNotificationQueue):
+        service = container.notifications
+        container.notification_queue.bind(service.deliver, service.sweep)

@@ -69,6 +69,11 @@ class MemoryNotificationRepository:
         found = self._rows.get(notification_id)
         return found.seq if found and found.recipient_id == recipient_id else None
 
+    async def last_seq(self, recipient_id: UUID) -> int:
+        return max(
+            (n.seq for n in self._rows.values() if n.recipient_id == recipient_id), default=0
+        )
+
     async def mark_read(self, notification_id: UUID, at: datetime) -> None:
         found = self._rows.get(notification_id)
         if found and found.read_at is None:

@@ -21,6 +21,10 @@ from healthrecords.entrypoints.http.controllers.auth import AuthController
 from healthrecords.entrypoints.http.controllers.doctor_work import DoctorWorkController
 from healthrecords.entrypoints.http.controllers.doctors import DoctorsDirectoryController
 from healthrecords.entrypoints.http.controllers.health import HealthController
+from healthrecords.entrypoints.http.controllers.notifications import (
+    DoctorNotificationsController,
+    NotificationsController,
+)
 from healthrecords.entrypoints.http.controllers.records import RecordsController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
@@ -34,6 +38,7 @@ from healthrecords.entrypoints.http.rate_limits import (
     rate_limit_middleware,
     rate_limit_store,
 )
+from healthrecords.entrypoints.http.sockets.notifications import notifications_socket
 
 API_ROUTES: Sequence[ControllerRouterHandler] = (
     AuthController,
@@ -43,6 +48,9 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     AssignmentsController,
     DoctorWorkController,
     AuditController,
+    NotificationsController,
+    DoctorNotificationsController,
+    notifications_socket,
 )
 
 
@@ -85,7 +93,10 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
                 }
             ),
         ),
-        lifespan=[lifespan],
+        # The channels plugin relays notifications to this replica's sockets;
+        # the container's lifespans run in-process delivery when embedded.
+        plugins=[container.channels] if container.channels else [],
+        lifespan=[lifespan, *container.lifespans],
         state=State({"container": container}),
         debug=False,
         # Logging is configured once by the process (JSON, see entrypoints/logs.py).

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.sqlalchemy.models import NotificationRow, UserRow
@@ -102,6 +102,14 @@ class SqlNotificationRepository:
             )
         )
 
+    async def last_seq(self, recipient_id: UUID) -> int:
+        found = await self._session.scalar(
+            select(func.max(NotificationRow.seq)).where(
+                NotificationRow.recipient_id == recipient_id
+            )
+        )
+        return int(found or 0)
+
     async def mark_read(self, notification_id: UUID, at: datetime) -> None:
         await self._session.execute(
             update(NotificationRow)
@@ -131,7 +139,7 @@ class SqlNotificationRepository:
         return list(rows)
 
     @staticmethod
-    def _mine(recipient_id: UUID, unread_only: bool) -> Select[tuple[NotificationRow]]:
+    def _mine(recipient_id: UUID, unread_only: bool) -> Select[NotificationRow]:
         query = select(NotificationRow).where(NotificationRow.recipient_id == recipient_id)
         if unread_only:
             query = query.where(NotificationRow.read_at.is_(None))

@@ -1,0 +1,78 @@
+"""WebSocket /api/ws/notifications/: the Litestar side of NotificationSocket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+
+from healthrecords.bootstrap import Container
+from healthrecords.domain.errors import AuthenticationFailed
+from healthrecords.domain.ports.security import AccessClaims
+from healthrecords.entrypoints.http.sockets.session import (
+    CLOSE_POLICY,
+    Disconnected,
+    NotificationSocket,
+    Timings,
+)
+
+# Tests shorten these; production keeps the defaults.
+TIMINGS = Timings()
+
+
+class LitestarTransport:
+    def __init__(self, socket: WebSocket[Any, Any, Any]) -> None:
+        self._socket = socket
+
+    async def receive_text(self) -> str:
+        try:
+            return await self._socket.receive_data("text")
+        except WebSocketDisconnect as exc:
+            raise Disconnected from exc
+
+    async def send_text(self, data: str) -> None:
+        try:
+            await self._socket.send_text(data)
+        except (WebSocketDisconnect, OSError, RuntimeError) as exc:
+            raise Disconnected from exc
+
+    async def close(self, code: int, reason: str) -> None:
+        await self._socket.close(code=code, reason=reason)
+
+
+def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
+    """Browsers always send Origin; a client without one is not a browser page,
+    so cross-site WebSocket hijacking does not apply to it."""
+    return origin is None or origin in allowed
+
+
+@websocket("/api/ws/notifications/", name="notifications_socket")
+async def notifications_socket(
+    socket: WebSocket[Any, Any, Any], container: NamedDependency[Container]
+) -> None:
+    if not origin_allowed(socket.headers.get("origin"), container.settings.cors_origins):
+        # Closing before accepting answers the handshake with 403.
+        await socket.close(code=CLOSE_POLICY, reason="origin not allowed")
+        return
+    await socket.accept()
+
+    async def authenticate(token: str) -> AccessClaims:
+        claims = container.access_tokens.verify(token)
+        async with container.uow() as uow:
+            user = await uow.users.get(claims.subject)
+        if user is None or not user.is_active or user.role != claims.role:
+            raise AuthenticationFailed("The access token is missing, invalid or expired.")
+        return claims
+
+    assert container.channels is not None, "build_container sets the channels plugin"
+    await NotificationSocket(
+        LitestarTransport(socket),
+        authenticate=authenticate,
+        service=container.notifications,
+        channels=container.channels,
+        namespace=container.settings.redis_namespace,
+        clock=container.clock,
+        timings=TIMINGS,
+    ).run()

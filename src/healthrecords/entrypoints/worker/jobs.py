@@ -1,0 +1,27 @@
+"""SAQ jobs: thin calls into the notification service."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from saq.types import Context
+
+from healthrecords.bootstrap import Container
+
+
+class WorkerContext(Context, total=False):
+    container: Container
+
+
+def _container(ctx: WorkerContext) -> Container:
+    return ctx["container"]
+
+
+async def deliver_notification(ctx: WorkerContext, *, notification_id: str) -> bool:
+    """Publish one notification on its recipient's channel; idempotent."""
+    return await _container(ctx).notifications.deliver(UUID(notification_id))
+
+
+async def sweep_notifications(ctx: WorkerContext) -> int:
+    """Re-enqueue notifications left undelivered (Redis was down, a worker died)."""
+    return await _container(ctx).notifications.sweep()

@@ -1,0 +1,54 @@
+"""How the SAQ worker runs: functions, the sweep's schedule, timers."""
+
+from __future__ import annotations
+
+import signal
+
+from saq import CronJob, Worker
+
+from healthrecords.adapters.redis.notification_queue import DELIVER_FUNCTION
+from healthrecords.bootstrap import Container
+from healthrecords.entrypoints.worker.jobs import (
+    WorkerContext,
+    deliver_notification,
+    sweep_notifications,
+)
+
+assert deliver_notification.__qualname__ == DELIVER_FUNCTION, "enqueued by this name"
+
+CONCURRENCY = 20
+# Every 5 seconds (croniter's sixth field is seconds).
+SWEEP_CRON = "* * * * * */5"
+TIMERS = {
+    "schedule": 1,
+    # SAQ's own sweep: jobs held by a worker that died go back to the queue.
+    "sweep": 5,
+    "abort": 1,
+    "worker_info": 10,
+}
+
+
+class QuietWorker(Worker[WorkerContext]):
+    """For running inside another program (tests): leaves signals alone."""
+
+    SIGNALS: list[signal.Signals] = []  # noqa: RUF012 - mirrors Worker.SIGNALS
+
+
+def build_worker(container: Container, *, handle_signals: bool = True) -> Worker[WorkerContext]:
+    assert container.saq_queue is not None, "the worker needs HEALTHRECORDS_REDIS_URL"
+
+    async def startup(ctx: WorkerContext) -> None:
+        ctx["container"] = container
+
+    cls: type[Worker[WorkerContext]] = Worker if handle_signals else QuietWorker
+    return cls(
+        container.saq_queue,
+        functions=[deliver_notification, sweep_notifications],
+        cron_jobs=[CronJob(sweep_notifications, cron=SWEEP_CRON, timeout=30)],
+        concurrency=CONCURRENCY,
+        startup=startup,
+        timers=TIMERS,  # type: ignore[arg-type]
+        # Bounded blocking dequeue, below the Redis client's socket timeout.
+        dequeue_timeout=1,
+        shutdown_grace_period_s=5,
+    )
