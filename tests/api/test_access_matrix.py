@@ -1,0 +1,232 @@
+"""Every records-side route x every kind of caller, from ONE table.
+
+A route of this capability missing from ROUTES fails `test_every_route_is_in_the_matrix`,
+so a new route cannot be forgotten. Each case runs in a fresh world on both backends,
+and a refused change must leave the world exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from healthrecords.domain.users import Role
+from tests.api.conftest import MakeUser, TestUser
+
+Client = AsyncTestClient[Litestar]
+ROLES = (
+    "anonymous",
+    "owner",
+    "other_patient",
+    "assigned_doctor",
+    "unassigned_doctor",
+    "revoked_doctor",
+    "admin",
+)
+OWNED_PREFIXES = (
+    "/api/records",
+    "/api/assignments",
+    "/api/doctors/patients",
+    "/api/doctors/annotations",
+    "/api/audit",
+)
+
+
+@dataclass
+class World:
+    users: dict[str, TestUser]
+    record: str  # written by the owner
+    doctors_record: str  # written by the assigned doctor
+    revoked_doctors_record: str  # written by the revoked doctor while assigned
+    assignment: str  # owner -> assigned doctor
+
+    def ids(self) -> dict[str, str]:
+        return {
+            "record": self.record,
+            "doctors_record": self.doctors_record,
+            "revoked_doctors_record": self.revoked_doctors_record,
+            "assignment": self.assignment,
+            "patient": str(self.users["owner"].id),
+            "unassigned_doctor": str(self.users["unassigned_doctor"].id),
+        }
+
+
+Body = Callable[[dict[str, str]], dict[str, Any]]
+
+
+def record_body(ids: dict[str, str]) -> dict[str, Any]:
+    return {"title": "t", "record_type": "note", "content": "c", "patient_id": ids["patient"]}
+
+
+def update_body(_: dict[str, str]) -> dict[str, Any]:
+    return {"title": "changed", "record_type": "note", "content": "changed"}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    route: str  # the app's path template, to prove coverage
+    url: str  # filled from World.ids()
+    expect: tuple[int, int, int, int, int, int, int]  # in ROLES order
+    body: Body | None = None
+
+
+R, A = "/api/records/{record_id:uuid}", "/api/assignments/{assignment_id:uuid}"
+#      anon owner other assigned unassigned revoked admin
+ROUTES = (
+    Route("GET", "/api/records", "/api/records/", (401, 200, 200, 200, 200, 200, 403)),
+    Route(
+        "GET",
+        "/api/records",
+        "/api/records/?patient_id={patient}",
+        (401, 200, 404, 200, 404, 404, 403),
+    ),
+    Route(
+        "POST", "/api/records", "/api/records/", (401, 201, 403, 201, 404, 404, 403), record_body
+    ),
+    Route("GET", R, "/api/records/{record}/", (401, 200, 404, 200, 404, 404, 404)),
+    Route("PUT", R, "/api/records/{record}/", (401, 200, 404, 403, 404, 404, 404), update_body),
+    Route(
+        "PUT", R, "/api/records/{doctors_record}/", (401, 200, 404, 200, 404, 404, 404), update_body
+    ),
+    Route(
+        "PUT",
+        R,
+        "/api/records/{revoked_doctors_record}/",
+        (401, 200, 404, 403, 404, 404, 404),
+        update_body,
+    ),
+    Route("DELETE", R, "/api/records/{record}/", (401, 204, 404, 403, 404, 404, 404)),
+    Route(
+        "GET",
+        R + "/annotations",
+        "/api/records/{record}/annotations/",
+        (401, 200, 404, 200, 404, 404, 404),
+    ),
+    Route(
+        "POST",
+        "/api/assignments",
+        "/api/assignments/",
+        (401, 201, 403, 403, 403, 403, 201),
+        lambda ids: {"doctor_id": ids["unassigned_doctor"], "patient_id": ids["patient"]},
+    ),
+    Route("GET", "/api/assignments", "/api/assignments/", (401, 200, 200, 200, 200, 200, 200)),
+    Route("DELETE", A, "/api/assignments/{assignment}/", (401, 204, 404, 403, 404, 404, 204)),
+    Route(
+        "GET",
+        "/api/doctors/patients",
+        "/api/doctors/patients/",
+        (401, 403, 403, 200, 200, 200, 403),
+    ),
+    Route(
+        "POST",
+        "/api/doctors/annotations",
+        "/api/doctors/annotations/",
+        (401, 403, 404, 201, 404, 404, 404),
+        lambda ids: {"record_id": ids["record"], "body": "An annotation."},
+    ),
+    Route("GET", "/api/audit", "/api/audit/", (401, 403, 403, 403, 403, 403, 200)),
+)
+CASES = [(route, role, route.expect[i]) for route in ROUTES for i, role in enumerate(ROLES)]
+
+
+async def build_world(client: Client, make_user: MakeUser) -> World:
+    users = {
+        "owner": await make_user(Role.PATIENT),
+        "other_patient": await make_user(Role.PATIENT),
+        "assigned_doctor": await make_user(Role.DOCTOR),
+        "unassigned_doctor": await make_user(Role.DOCTOR),
+        "revoked_doctor": await make_user(Role.DOCTOR),
+        "admin": await make_user(Role.ADMIN),
+    }
+    owner = users["owner"]
+
+    async def call(method: str, url: str, who: TestUser, json: Any = None) -> dict[str, Any]:
+        response = await client.request(method, url, json=json, headers=who.headers)
+        assert response.status_code in (200, 201, 204), response.text
+        return response.json() if response.content else {}  # type: ignore[no-any-return]
+
+    assignment = await call(
+        "POST", "/api/assignments/", owner, {"doctor_id": str(users["assigned_doctor"].id)}
+    )
+    revoked = await call(
+        "POST", "/api/assignments/", owner, {"doctor_id": str(users["revoked_doctor"].id)}
+    )
+    new = {"title": "t", "record_type": "note", "content": "c", "patient_id": str(owner.id)}
+    record = await call("POST", "/api/records/", owner, new)
+    doctors = await call("POST", "/api/records/", users["assigned_doctor"], new)
+    revoked_doctors = await call("POST", "/api/records/", users["revoked_doctor"], new)
+    await call("DELETE", f"/api/assignments/{revoked['id']}/", owner)
+    return World(users, record["id"], doctors["id"], revoked_doctors["id"], assignment["id"])
+
+
+async def snapshot(client: Client, world: World) -> list[Any]:
+    """What the owner can see of its file: must not move after a refused change."""
+    owner = world.users["owner"].headers
+    state = [
+        (await client.get("/api/records/", params={"limit": "100"}, headers=owner)).json(),
+        (
+            await client.get("/api/assignments/", params={"include_revoked": "true"}, headers=owner)
+        ).json(),
+        (await client.get(f"/api/records/{world.record}/annotations/", headers=owner)).json(),
+    ]
+    return state
+
+
+@pytest.mark.parametrize(
+    ("route", "role", "status"),
+    CASES,
+    ids=[f"{r.method} {r.url} as {role}" for r, role, _ in CASES],
+)
+async def test_access_matrix(
+    client: Client, make_user: MakeUser, route: Route, role: str, status: int
+) -> None:
+    world = await build_world(client, make_user)
+    ids = world.ids()
+    headers = world.users[role].headers if role != "anonymous" else {}
+    before = await snapshot(client, world)
+    response = await client.request(
+        route.method,
+        route.url.format(**ids),
+        json=route.body(ids) if route.body else None,
+        headers=headers,
+    )
+    assert response.status_code == status, response.text
+    if status >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert await snapshot(client, world) == before
+    if status == 404:
+        # Exactly what a record that never existed answers: nothing leaks.
+        assert response.json()["detail"] in {
+            "No such record.",
+            "No such assignment.",
+            "No such patient file.",
+        }
+
+
+async def test_every_route_is_in_the_matrix(app: Litestar) -> None:
+    served = {
+        (method, route.path)
+        for route in app.routes
+        if isinstance(route, HTTPRoute) and route.path.startswith(OWNED_PREFIXES)
+        for method in route.methods - {"OPTIONS", "HEAD"}
+    }
+    assert served == {(r.method, r.route) for r in ROUTES}
+
+
+async def test_invisible_and_missing_records_answer_the_same(
+    client: Client, make_user: MakeUser
+) -> None:
+    world = await build_world(client, make_user)
+    stranger = world.users["unassigned_doctor"].headers
+    hidden = await client.get(f"/api/records/{world.record}/", headers=stranger)
+    missing = await client.get(
+        "/api/records/00000000-0000-4000-8000-000000000000/", headers=stranger
+    )
+    assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
