@@ -45,6 +45,9 @@ class TcpProxy:
         self.mode = Mode.FORWARD
         self.port = 0
         self.accepted = 0
+        # Connections and client sends that arrived while blackholed: each is
+        # a caller now waiting on this proxy.
+        self.held = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -64,6 +67,7 @@ class TcpProxy:
         self._call(self._set_mode(Mode.CUT))
 
     def blackhole(self) -> None:
+        self.held = 0
         self._call(self._set_mode(Mode.BLACKHOLE))
 
     def restore(self) -> None:
@@ -126,6 +130,8 @@ class TcpProxy:
             return
         link: tuple[asyncio.StreamWriter, asyncio.StreamWriter | None] = (writer, None)
         self._links.add(link)
+        if not self._flowing.is_set():
+            self.held += 1
         try:
             await self._flowing.wait()
             if writer.is_closing():
@@ -159,6 +165,8 @@ class TcpProxy:
                     self.triggered.set()
                     return
                 # Held while blackholed; dropped with the connection when cut.
+                if not self._flowing.is_set():
+                    self.held += 1
                 await self._flowing.wait()
                 if self.mode is Mode.CUT:
                     return
