@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
+from healthrecords.entrypoints.http.controllers.access_log import AccessLogController
 from healthrecords.entrypoints.http.controllers.assignments import AssignmentsController
 from healthrecords.entrypoints.http.controllers.audit import AuditController
 from healthrecords.entrypoints.http.controllers.auth import AuthController
@@ -32,6 +33,7 @@ from healthrecords.entrypoints.http.middleware import (
     request_context_middleware,
     security_headers_hook,
 )
+from healthrecords.entrypoints.http.openapi_errors import document_problems
 from healthrecords.entrypoints.http.problems import EXCEPTION_HANDLERS
 from healthrecords.entrypoints.http.rate_limits import (
     STORE,
@@ -45,6 +47,7 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     UsersController,
     DoctorsDirectoryController,
     RecordsController,
+    AccessLogController,
     AssignmentsController,
     DoctorWorkController,
     AuditController,
@@ -64,7 +67,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         finally:
             await container.aclose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[HealthController, *API_ROUTES],
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
@@ -102,3 +105,5 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         # Logging is configured once by the process (JSON, see entrypoints/logs.py).
         logging_config=None,
     )
+    document_problems(app)
+    return app
