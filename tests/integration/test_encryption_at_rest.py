@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
+import os
 import secrets
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +27,7 @@ from healthrecords.domain.records import RecordType
 from healthrecords.domain.services.records import NewRecord
 from healthrecords.domain.users import Role, User
 from tests import servers
+from tests.conftest import key_ring, key_ring_env
 
 
 async def add_user(container: Container, role: Role) -> Actor:
@@ -178,3 +183,39 @@ async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
         notes = await after.annotations.for_record(patient, record.id)
         assert [n.body for n in notes] == [record.title.replace("t", "b")]
     await after.aclose()
+
+
+async def test_rotate_keys_command_reports_counts(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    engine = create_engine(url)
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    old = key_ring("old")
+    settings = Settings(
+        data_dir=tmp_path, database_url=url, jwt_keys=key_ring("jwt"), encryption_keys=old
+    )
+    before = build_container(settings)
+    patient = await add_user(before, Role.PATIENT)
+    for i in range(3):
+        await before.records.create(
+            patient, NewRecord(title=f"t{i}", record_type=RecordType.NOTE, content="c")
+        )
+    await before.aclose()
+
+    both = KeyRing(current="new1", keys={"new1": secrets.token_bytes(32), **old.keys})
+    env = {
+        **os.environ,
+        "HEALTHRECORDS_DATA_DIR": str(tmp_path),
+        "HEALTHRECORDS_DATABASE_URL": url,
+        "HEALTHRECORDS_JWT_KEYS": key_ring_env(key_ring("jwt")),
+        "HEALTHRECORDS_ENCRYPTION_KEYS": key_ring_env(both),
+    }
+    command = [sys.executable, "-m", "healthrecords.entrypoints.cli", "rotate-keys"]
+    done = subprocess.run(  # noqa: ASYNC221 - a short child process in a test
+        [*command, "--batch-size", "2"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["records_rotated"] == 3
+    assert report["current_key_id"] == "new1"
+    assert report["unreadable"] == []

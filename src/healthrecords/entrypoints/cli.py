@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from healthrecords.adapters.sqlalchemy import migrate as migrations
 from healthrecords.adapters.sqlalchemy.engine import create_engine
 from healthrecords.config import Settings, SettingsError, load_settings
-from healthrecords.entrypoints import create_admin
+from healthrecords.entrypoints import create_admin, rotate_keys
 from healthrecords.entrypoints.logs import configure_logging
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -88,6 +88,8 @@ def parser() -> argparse.ArgumentParser:
 EXTENSIONS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 EXTENSIONS.append(create_admin.add_parser)
 COMMANDS["create-admin"] = create_admin.run
+EXTENSIONS.append(rotate_keys.add_parser)
+COMMANDS["rotate-keys"] = rotate_keys.run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
