@@ -46,9 +46,7 @@ async def scenario_health(ctx: Context) -> None:
     async with baseline_server(
         ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server.workers
     ) as baseline:
-        ctx.report.add(
-            row("0 health", "baseline", await ctx.load("/health", base_url=baseline.base_url))
-        )
+        ctx.report.add(row("0 health", "baseline", await ctx.load("/health", target=baseline)))
 
 
 SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
@@ -79,6 +77,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--records", type=int, default=100_000, help="records in scenario 2's file")
     p.add_argument("--notifications", type=int, default=1000, help="per scenario 5 variant")
     p.add_argument("--idle-sockets", type=int, default=1000)
+    p.add_argument(
+        "--profile", action="store_true", help="py-spy the app during each measured wrk run"
+    )
     p.add_argument("--max-minutes", type=float, default=20, help="hard stop for the whole run")
     args = p.parse_args(argv)
     names = [ALIASES.get(s, s) for s in args.scenarios] or DEFAULT
@@ -100,6 +101,7 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
         notifications=args.notifications,
         idle_sockets=args.idle_sockets,
         log_dir=RESULTS_DIR / f"logs-{stamp}",
+        profile=args.profile,
     )
     config: dict[str, Any] = {
         "scenarios": args.scenarios,

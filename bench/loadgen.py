@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ class LoadResult:
     errors: int
     error_detail: dict[str, int]
     connections: int
+    # Cores used by each component during the run, when the harness measured it.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -185,3 +185,106 @@ def baseline_server(
 def notification_worker(env: dict[str, str], log_dir: Path) -> AbstractAsyncContextManager[Service]:
     argv = ["-m", "healthrecords.entrypoints.cli", "worker"]
     return running("worker", argv, env, log_dir)
+
+
+@asynccontextmanager
+async def py_spy(service: Service, output: Path, seconds: float) -> AsyncIterator[None]:
+    """Sample the server (and its workers) with py-spy, run ad hoc through uvx."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    spy = await asyncio.create_subprocess_exec(
+        "uvx",
+        "py-spy",
+        "record",
+        "--pid",
+        str(service.process.pid),
+        "--subprocesses",
+        "--rate",
+        "250",
+        "--format",
+        "raw",
+        "--duration",
+        str(max(1, round(seconds))),
+        "--output",
+        str(output),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        try:
+            await asyncio.wait_for(spy.wait(), timeout=seconds + 30)
+        except TimeoutError:
+            spy.kill()
+            await spy.wait()
+        print(f"  profile: {output}", flush=True)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _machine_ticks() -> tuple[int, int]:
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+@dataclass
+class CpuSnapshot:
+    at: float
+    app: int
+    postgres: dict[int, int]
+    redis: int
+    busy: int
+    total: int
+
+
+def cpu_snapshot(service: Service) -> CpuSnapshot:
+    busy, total = _machine_ticks()
+    return CpuSnapshot(
+        at=time.monotonic(),
+        app=sum(_cpu_ticks(p) for p in _tree(service.process.pid)),
+        postgres={p: _cpu_ticks(p) for p in _pids_named("postgres")},
+        redis=sum(_cpu_ticks(p) for p in _pids_named("redis-server")),
+        busy=busy,
+        total=total,
+    )
+
+
+def cpu_usage(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """Cores used during the interval (1.0 = one core busy), by component."""
+    wall = after.at - before.at
+    if wall <= 0:
+        return {}
+
+    def cores(ticks: int) -> float:
+        return round(ticks / CLOCK_TICKS / wall, 2)
+
+    postgres = sum(t - before.postgres.get(p, 0) for p, t in after.postgres.items())
+    machine = (after.busy - before.busy) / max(1, after.total - before.total)
+    return {
+        "app_cores": cores(after.app - before.app),
+        "postgres_cores": cores(postgres),
+        "redis_cores": cores(after.redis - before.redis),
+        "machine_busy_cores": round(machine * (os.cpu_count() or 1), 2),
+    }

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 from uuid import UUID
 
+import asyncpg
 import httpx
 
 from bench import api, seed
 from bench.api import Account
 from bench.environment import BenchEnvironment
 from bench.loadgen import LoadResult, run_wrk
-from bench.processes import Service, baseline_server
+from bench.processes import Service, baseline_server, cpu_snapshot, cpu_usage, py_spy
 from bench.results import Report, Row
 
 LOGIN_CONNECTIONS = 4
@@ -35,6 +37,7 @@ class Options:
     notifications: int
     idle_sockets: int
     log_dir: Path
+    profile: bool = False
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Context:
     report: Report
     client: httpx.AsyncClient
     _people: tuple[Account, Account, str] | None = field(default=None, init=False)
+    _profiles: int = field(default=0, init=False)
 
     async def people(self) -> tuple[Account, Account, str]:
         """A patient with one record and a doctor assigned to it, all through the API."""
@@ -58,16 +62,35 @@ class Context:
         return self._people
 
     async def load(
-        self, path: str, *, base_url: str | None = None, connections: int | None = None, **kw: str
+        self, path: str, *, target: Service | None = None, connections: int | None = None, **kw: str
     ) -> LoadResult:
-        url = (base_url or self.app.base_url) + path
+        """Warm up, then measure (and optionally profile) `target`, the app by default."""
+        target = target or self.app
+        url = target.base_url + path
         conns = connections or self.options.connections
         if self.options.warmup:
             await run_wrk(url, seconds=self.options.warmup, connections=conns, **kw)
-        return await run_wrk(url, seconds=self.options.seconds, connections=conns, **kw)
+        measured = run_wrk(url, seconds=self.options.seconds, connections=conns, **kw)
+        before = cpu_snapshot(target)
+        if not self.options.profile or target is not self.app:
+            result = await measured
+        else:
+            self._profiles += 1
+            name = f"profile-{self._profiles:02d}-{kw.get('method', 'GET')}-{slug(path)}.txt"
+            async with py_spy(self.app, self.options.log_dir / name, self.options.seconds):
+                result = await measured
+        result.cpu.update(cpu_usage(before, cpu_snapshot(target)))
+        return result
+
+
+def slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.split("?")[0].lower()).strip("-")[:40]
 
 
 def row(scenario: str, variant: str, result: LoadResult, note: str = "") -> Row:
+    if result.cpu:
+        cpu = f"cores: server {result.cpu['app_cores']}, pg {result.cpu['postgres_cores']}"
+        note = f"{note}; {cpu}" if note else cpu
     return Row(
         scenario=scenario,
         variant=variant,
@@ -94,7 +117,7 @@ async def scenario_read(ctx: Context) -> None:
         if probe.status_code != 200:
             raise RuntimeError(f"baseline answers {probe.status_code} for the record")
         for _ in range(ctx.options.rounds):
-            base_runs.append(await ctx.load(path, base_url=baseline.base_url))
+            base_runs.append(await ctx.load(path, target=baseline))
             app_runs.append(await ctx.load(path, token=doctor.token))
     for i, (b, a) in enumerate(zip(base_runs, app_runs, strict=True), start=1):
         ctx.report.add(row("1 read", f"baseline, round {i}", b, "raw asyncpg, no auth"))
@@ -110,6 +133,13 @@ async def scenario_list(ctx: Context) -> None:
     started = time.monotonic()
     async with seed.project_container(ctx.env) as container:
         await seed.add_records(container, UUID(patient.id), opts.records)
+    # A settled table, as in production: fresh statistics and visibility map,
+    # and no autovacuum kicking in during the measured runs.
+    conn = await asyncpg.connect(ctx.env.asyncpg_dsn)
+    try:
+        await conn.execute("VACUUM ANALYZE health_record")
+    finally:
+        await conn.close()
     seeded = time.monotonic() - started
     print(f"  seeded {opts.records:,} records in {seeded:.0f} s", flush=True)
     deep_page = min(500, opts.records // 20)
