@@ -34,7 +34,9 @@ class QuietWorker(Worker[WorkerContext]):
     SIGNALS: list[signal.Signals] = []  # noqa: RUF012 - mirrors Worker.SIGNALS
 
 
-def build_worker(container: Container, *, handle_signals: bool = True) -> Worker[WorkerContext]:
+def build_worker(
+    container: Container, *, handle_signals: bool = True, grace_period: int = 5
+) -> Worker[WorkerContext]:
     assert container.saq_queue is not None, "the worker needs HEALTHRECORDS_REDIS_URL"
 
     async def startup(ctx: WorkerContext) -> None:
@@ -50,5 +52,5 @@ def build_worker(container: Container, *, handle_signals: bool = True) -> Worker
         timers=TIMERS,  # type: ignore[arg-type]
         # Bounded blocking dequeue, below the Redis client's socket timeout.
         dequeue_timeout=1,
-        shutdown_grace_period_s=5,
+        shutdown_grace_period_s=grace_period,
     )

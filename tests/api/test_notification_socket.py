@@ -1,0 +1,176 @@
+"""WebSocket /api/ws/notifications/ on a real server, both runtime modes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from websockets.exceptions import InvalidStatus
+
+from healthrecords.config import Settings
+from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.sockets import notifications as socket_module
+from healthrecords.entrypoints.http.sockets.session import Timings
+from tests.api.notification_live import (
+    LiveServer,
+    closed_with,
+    live_server,
+    nothing_more,
+    notifications,
+    recv,
+    send,
+)
+
+FRAME_KEYS = {"type", "id", "kind", "payload", "created_at"}
+
+
+@pytest.fixture(scope="module")
+async def live(settings: Settings) -> AsyncIterator[LiveServer]:
+    async with live_server(settings) as server:
+        yield server
+
+
+async def test_ready_then_each_notification_as_a_frame(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        (note,) = await live.notify(doctor.id)
+        (frame,) = await notifications(ws, 1)
+    assert set(frame) == FRAME_KEYS
+    assert frame["id"] == str(note)
+    assert frame["kind"] == "annotation.created"
+    assert set(frame["payload"]) == {"annotation_id", "n"}
+
+
+async def test_resume_replays_the_missed_50_in_order_then_live(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        (seen,) = await live.notify(doctor.id)
+        assert (await recv(ws))["id"] == str(seen)
+    missed = await live.notify(doctor.id, 50)
+    async with live.socket(doctor) as ws:
+        await send(ws, {"type": "resume", "after": str(seen)})
+        replayed = await notifications(ws, 50)
+        assert [f["id"] for f in replayed] == [str(i) for i in missed]
+        later = await live.notify(doctor.id, 3)
+        assert [f["id"] for f in await notifications(ws, 3)] == [str(i) for i in later]
+        await nothing_more(ws)
+
+
+async def test_resume_without_after_replays_everything(live: LiveServer) -> None:
+    patient = await live.user(Role.PATIENT)
+    earlier = await live.notify(patient.id, 3)
+    async with live.socket(patient) as ws:
+        await send(ws, {"type": "resume", "after": None})
+        assert [f["id"] for f in await notifications(ws, 3)] == [str(i) for i in earlier]
+        await nothing_more(ws)
+
+
+async def test_resume_while_notifications_stream_has_no_gap_and_no_duplicate(
+    live: LiveServer,
+) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    (seen,) = await live.notify(doctor.id)
+    writer = asyncio.create_task(live.notify(doctor.id, 40))
+    async with live.socket(doctor) as ws:
+        await send(ws, {"type": "resume", "after": str(seen)})
+        written = await writer
+        frames = await notifications(ws, 40)
+        assert [f["id"] for f in frames] == [str(i) for i in written]
+        await nothing_more(ws)
+
+
+async def test_a_second_resume_sends_nothing_twice(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    first = await live.notify(doctor.id, 3)
+    async with live.socket(doctor) as ws:
+        await send(ws, {"type": "resume", "after": str(first[0])})
+        assert len(await notifications(ws, 2)) == 2
+        live_ones = await live.notify(doctor.id, 2)
+        assert [f["id"] for f in await notifications(ws, 2)] == [str(i) for i in live_ones]
+        await send(ws, {"type": "resume", "after": str(first[0])})
+        await nothing_more(ws)
+
+
+async def test_every_socket_of_a_user_receives(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    other = await live.user(Role.DOCTOR)
+    async with (
+        live.socket(doctor) as phone,
+        live.socket(doctor) as laptop,
+        live.socket(other) as stranger,
+    ):
+        (note,) = await live.notify(doctor.id)
+        assert (await recv(phone))["id"] == str(note)
+        assert (await recv(laptop))["id"] == str(note)
+        await nothing_more(stranger)
+
+
+async def test_first_message_must_be_a_valid_auth(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    for first in (
+        {"type": "resume", "after": None},
+        {"type": "auth", "token": "not-a-jwt"},
+        {"type": "auth"},
+        {"token": doctor.token},
+    ):
+        async with live.socket() as ws:
+            await send(ws, first)
+            assert await closed_with(ws) == 4401, first
+    async with live.socket() as ws:
+        await ws.send("{not json")
+        assert await closed_with(ws) == 4401
+
+
+async def test_silence_after_connecting_closes_4401(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(auth_timeout=0.2))
+    async with live.socket() as ws:
+        assert await closed_with(ws) == 4401
+
+
+async def test_expired_token_closes_4401(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        live.clock.advance(live.container.settings.access_token_ttl + 1)
+        await send(ws, {"type": "ping"})
+        assert await closed_with(ws) == 4401
+
+
+async def test_fresh_auth_keeps_the_socket_past_the_first_tokens_expiry(
+    live: LiveServer,
+) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    ttl = live.container.settings.access_token_ttl
+    async with live.socket(doctor) as ws:
+        live.clock.advance(ttl - 10)
+        await send(ws, {"type": "auth", "token": live.token(doctor.id, doctor.role)})
+        await nothing_more(ws)
+        live.clock.advance(20)
+        await nothing_more(ws)
+        (note,) = await live.notify(doctor.id)
+        assert (await recv(ws))["id"] == str(note)
+        other = await live.user(Role.DOCTOR)
+        await send(ws, {"type": "auth", "token": other.token})
+        assert await closed_with(ws) == 4401
+
+
+async def test_foreign_origin_is_refused(live: LiveServer) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with live.socket(headers={"Origin": "https://evil.example"}):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_unknown_messages_and_foreign_ids_get_an_error_frame(live: LiveServer) -> None:
+    doctor, other = await live.user(Role.DOCTOR), await live.user(Role.DOCTOR)
+    (foreign,) = await live.notify(other.id)
+    async with live.socket(doctor) as ws:
+        await send(ws, {"type": "subscribe"})
+        assert (await recv(ws))["type"] == "error"
+        await send(ws, {"type": "resume", "after": str(foreign)})
+        assert (await recv(ws))["type"] == "error"
+        await send(ws, {"type": "resume", "after": "nope"})
+        assert (await recv(ws))["type"] == "error"
+        await nothing_more(ws)
