@@ -243,3 +243,28 @@ async def test_admins_read_the_audit_not_the_records(client: Client, make_user: 
     since = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     future = await client.get("/api/audit/", params={"since": since}, headers=admin.headers)
     assert future.json()["items"] == []
+
+
+async def test_a_doctor_lists_all_assigned_files_newest_first(
+    client: Client, make_user: MakeUser
+) -> None:
+    doctor = await make_user(Role.DOCTOR)
+    first, second, unrelated = [await make_user(Role.PATIENT) for _ in range(3)]
+    start = datetime(2023, 6, 1, tzinfo=UTC)
+    expected = []
+    for i in range(9):
+        owner = (first, second, unrelated)[i % 3]
+        made = await create(client, owner, recorded_at=(start + timedelta(days=i)).isoformat())
+        if owner is not unrelated:
+            expected.append(made["id"])
+    await assign(client, first, doctor)
+    await assign(client, second, doctor)
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/api/records/", params=params, headers=doctor.headers)).json()
+        seen += [r["id"] for r in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == list(reversed(expected))

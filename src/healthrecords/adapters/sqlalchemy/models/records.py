@@ -17,6 +17,14 @@ class RecordRow(Base):
     __table_args__ = (
         # Keyset pagination, newest first, per patient file.
         Index("ix_health_record_patient_recorded", "patient_id", "recorded_at", "id"),
+        # The same, within one record_type (?record_type= filter).
+        Index(
+            "ix_health_record_patient_type_recorded",
+            "patient_id",
+            "record_type",
+            "recorded_at",
+            "id",
+        ),
     )
 
     patient_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from sqlalchemy import Select, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.keyset import after_key
@@ -90,10 +91,10 @@ class SqlRecordRepository:
         limit: int,
         after: Cursor | None,
     ) -> Sequence[Record]:
-        def page_of(patient_id: UUID) -> Select[UUID]:
-            # One index range scan per patient file: (patient_id, recorded_at, id)
-            # walked backwards from the cursor, never more than `limit` rows.
-            query = select(RecordRow.id).where(
+        def page_of(patient_id: UUID) -> Select[RecordRow]:
+            # One index range scan per patient file: (patient_id[, record_type],
+            # recorded_at, id) walked backwards from the cursor, `limit` rows at most.
+            query = select(RecordRow).where(
                 RecordRow.patient_id == patient_id, RecordRow.deleted_at.is_(None)
             )
             if record_type is not None:
@@ -107,15 +108,14 @@ class SqlRecordRepository:
 
         if not patient_ids:
             return []
-        pages = [page_of(p).subquery() for p in patient_ids]
-        ids = (
-            union_all(*(select(p.c.id) for p in pages)) if len(pages) > 1 else select(pages[0].c.id)
-        )
+        if len(patient_ids) == 1:
+            rows = await self._session.scalars(page_of(patient_ids[0]))
+            return [open_record(self._cipher, r) for r in rows]
+        # A doctor's view: merge one bounded page per file, then keep the newest.
+        merged = union_all(*(select(page_of(p).subquery()) for p in patient_ids)).subquery()
+        row = aliased(RecordRow, merged)
         rows = await self._session.scalars(
-            select(RecordRow)
-            .where(RecordRow.id.in_(ids))
-            .order_by(RecordRow.recorded_at.desc(), RecordRow.id.desc())
-            .limit(limit)
+            select(row).order_by(row.recorded_at.desc(), row.id.desc()).limit(limit)
         )
         return [open_record(self._cipher, r) for r in rows]
 

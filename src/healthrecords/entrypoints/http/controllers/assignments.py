@@ -7,6 +7,7 @@ from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RequestBody
 
 from healthrecords.bootstrap import Container
@@ -23,6 +24,12 @@ class AssignmentsController(Controller):
         "/",
         summary="Assign a doctor to a patient (201); already assigned answers 200 with it",
         status_code=201,
+        responses={
+            200: ResponseSpec(
+                data_container=AssignmentOut,
+                description="Already assigned: the active assignment, unchanged",
+            )
+        },
     )
     async def assign(
         self,
