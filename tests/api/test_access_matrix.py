@@ -132,6 +132,13 @@ ROUTES = (
         lambda ids: {"record_id": ids["record"], "body": "An annotation."},
     ),
     Route("GET", "/api/audit", "/api/audit/", (401, 403, 403, 403, 403, 403, 200)),
+    # Every patient reads its own access log; nobody else has one.
+    Route(
+        "GET",
+        "/api/records/access-log",
+        "/api/records/access-log/",
+        (401, 200, 200, 403, 403, 403, 403),
+    ),
 )
 CASES = [(route, role, route.expect[i]) for route in ROUTES for i, role in enumerate(ROLES)]
 
