@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,7 +19,7 @@ from healthrecords.adapters.sqlalchemy.repositories.notifications import (
 from healthrecords.adapters.sqlalchemy.repositories.records import SqlRecordRepository
 from healthrecords.adapters.sqlalchemy.repositories.tokens import SqlRefreshTokenRepository
 from healthrecords.adapters.sqlalchemy.repositories.users import SqlUserRepository
-from healthrecords.domain.errors import Unavailable
+from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
@@ -39,6 +39,19 @@ def database_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError)
+
+
+UNSTORABLE = "A value in the request cannot be stored (a NUL character?)."
+
+
+def value_refused(exc: BaseException) -> bool:
+    """PostgreSQL refused a value the validators let through (SQLSTATE class 22,
+    such as a NUL character in text); asyncpg's arrive as a generic DBAPIError."""
+    if isinstance(exc, DataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return str(getattr(exc.orig, "sqlstate", "") or "").startswith("22")
+    return False
 
 
 class SqlUnitOfWork:
@@ -70,6 +83,8 @@ class SqlUnitOfWork:
             await self.session.invalidate()
         if exc is not None and database_unreachable(exc):
             raise Unavailable("The database is unreachable; try again shortly.") from exc
+        if exc is not None and value_refused(exc):
+            raise InvalidInput(UNSTORABLE) from exc
 
     async def commit(self) -> None:
         await self.session.commit()
