@@ -36,6 +36,15 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
             connection.register_connect_callback(self._on_reconnect)
             self._watched = connection
 
+    async def publish(self, data: bytes, channels: Any) -> None:
+        channels = list(channels)
+        try:
+            await super().publish(data, channels)
+        except (RedisError, OSError):
+            # Once: a pooled connection that died with an earlier Redis outage
+            # fails its first command; the retry takes a fresh one.
+            await super().publish(data, channels)
+
     async def _on_reconnect(self, _connection: Any) -> None:
         self._resync = True
 

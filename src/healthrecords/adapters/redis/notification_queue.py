@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from saq import Job
 from saq.queue.redis import RedisQueue
 
@@ -19,13 +21,34 @@ JOB_TIMEOUT = 5
 JOB_RETRIES = 3
 
 
+# How long SAQ's sweep waits for the worker of a stuck job to let it go.
+STUCK_JOB_ABORT_WAIT = 0.2
+
+
+class NotificationRedisQueue(RedisQueue):
+    """SAQ's sweep waits up to `abort` seconds (5 by default) for each stuck
+    job's worker to acknowledge, one job after another: after a worker is
+    killed holding 20 jobs that is 100 seconds of nothing delivered. Delivery
+    is idempotent, so the sweep barely waits before retrying."""
+
+    async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
+        return await super().sweep(lock, abort=min(abort, STUCK_JOB_ABORT_WAIT))
+
+
 def queue_name(namespace: str) -> str:
     return f"{namespace}-notifications"
 
 
 def saq_queue(redis_url: str, namespace: str) -> RedisQueue:
-    redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-    return RedisQueue(redis, name=queue_name(namespace))
+    # One quick retry, not redis-py's default seconds of backoff: an enqueue
+    # sits in a request's path, and the sweep covers what fails here.
+    redis = Redis.from_url(
+        redis_url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
+    )
+    return NotificationRedisQueue(redis, name=queue_name(namespace))
 
 
 def delivery_job(notification_id: UUID) -> Job:
@@ -42,7 +65,7 @@ def delivery_job(notification_id: UUID) -> Job:
 
 
 class SaqNotificationQueue:
-    def __init__(self, queue: RedisQueue, timeout: float = 2.0) -> None:
+    def __init__(self, queue: RedisQueue, timeout: float = 1.0) -> None:
         self._queue = queue
         self._timeout = timeout
 

@@ -35,7 +35,7 @@ class QuietWorker(Worker[WorkerContext]):
 
 
 def build_worker(
-    container: Container, *, handle_signals: bool = True, grace_period: int = 5
+    container: Container, *, handle_signals: bool = True, grace_period: int = 1
 ) -> Worker[WorkerContext]:
     assert container.saq_queue is not None, "the worker needs HEALTHRECORDS_REDIS_URL"
 
