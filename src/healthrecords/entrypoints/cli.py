@@ -59,6 +59,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=20,
+        # A frame larger than this is refused (close 1009) before it is
+        # buffered; the socket itself accepts messages of 4 KiB at most.
+        ws_max_size=64 * 1024,
     )
     return 0
 

@@ -14,12 +14,17 @@ from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.entrypoints.http.sockets.session import (
     CLOSE_POLICY,
     Disconnected,
+    Limits,
     NotificationSocket,
+    SocketSlots,
     Timings,
 )
 
 # Tests shorten these; production keeps the defaults.
 TIMINGS = Timings()
+LIMITS = Limits()
+# This process's open sockets per user.
+SLOTS = SocketSlots()
 
 
 class LitestarTransport:
@@ -75,4 +80,6 @@ async def notifications_socket(
         namespace=container.settings.redis_namespace,
         clock=container.clock,
         timings=TIMINGS,
+        limits=LIMITS,
+        slots=SLOTS,
     ).run()

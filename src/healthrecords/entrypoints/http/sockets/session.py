@@ -47,6 +47,8 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_POLICY = 1008
 CLOSE_INTERNAL = 1011
 CLOSE_TRY_LATER = 1013
+CLOSE_TOO_BIG = 1009
+CLOSE_TOO_MANY = 4429
 
 Authenticate = Callable[[str], Awaitable[AccessClaims]]
 
@@ -73,6 +75,56 @@ class Timings:
     probe_timeout: float = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one client may make a socket do. Clients send a handful of small
+    messages (auth, resume, ping); these bounds are far above that."""
+
+    max_message_chars: int = 4096
+    burst: int = 20
+    per_second: float = 5.0
+    sockets_per_user: int = 5
+
+
+class SocketSlots:
+    """Open sockets per user in this process (each replica bounds its own)."""
+
+    def __init__(self) -> None:
+        self._open: dict[UUID, int] = {}
+
+    def take(self, user: UUID, limit: int) -> bool:
+        if self._open.get(user, 0) >= limit:
+            return False
+        self._open[user] = self._open.get(user, 0) + 1
+        return True
+
+    def give_back(self, user: UUID) -> None:
+        left = self._open.get(user, 0) - 1
+        if left > 0:
+            self._open[user] = left
+        else:
+            self._open.pop(user, None)
+
+
+class _Bucket:
+    """Token bucket on the loop's clock: `burst` at once, `per_second` sustained."""
+
+    def __init__(self, burst: int, per_second: float) -> None:
+        self._burst = float(burst)
+        self._rate = per_second
+        self._tokens = float(burst)
+        self._at = asyncio.get_running_loop().time()
+
+    def take(self) -> bool:
+        now = asyncio.get_running_loop().time()
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
 class _Close(Exception):
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
@@ -95,6 +147,8 @@ class NotificationSocket:
         namespace: str,
         clock: Clock,
         timings: Timings = Timings(),
+        limits: Limits = Limits(),
+        slots: SocketSlots | None = None,
     ) -> None:
         self._t = transport
         self._authenticate = authenticate
@@ -103,6 +157,10 @@ class NotificationSocket:
         self._namespace = namespace
         self._clock = clock
         self._timings = timings
+        self._limits = limits
+        self._slots = slots
+        self._holds_slot = False
+        self._bucket: _Bucket | None = None
         self._user: UUID | None = None
         self._expires_at: datetime | None = None
         self._cursor = 0
@@ -113,6 +171,7 @@ class NotificationSocket:
         try:
             claims = await self._first_auth()
             self._user, self._expires_at = claims.subject, claims.expires_at
+            self._take_slot(claims.subject)
             await self._subscribed(notification_channel(self._namespace, claims.subject))
         except _Close as close:
             await self._close(close.code, close.reason)
@@ -122,6 +181,25 @@ class NotificationSocket:
             # Ids and error class only: frames and tokens stay out of logs.
             log.exception("notification socket failed", extra={"error": type(exc).__name__})
             await self._close(CLOSE_INTERNAL, "internal error, reconnect and resume")
+        finally:
+            if self._holds_slot and self._slots is not None and self._user is not None:
+                self._slots.give_back(self._user)
+
+    def _take_slot(self, user: UUID) -> None:
+        if self._slots is None:
+            return
+        if not self._slots.take(user, self._limits.sockets_per_user):
+            raise _Close(CLOSE_TOO_MANY, "too many sockets for this user")
+        self._holds_slot = True
+
+    def _admit(self, text: str) -> None:
+        """Close the socket on a message too big, or on too many too fast."""
+        if len(text) > self._limits.max_message_chars:
+            raise _Close(CLOSE_TOO_BIG, "message too big")
+        if self._bucket is None:
+            self._bucket = _Bucket(self._limits.burst, self._limits.per_second)
+        if not self._bucket.take():
+            raise _Close(CLOSE_TOO_MANY, "too many messages, slow down")
 
     async def _first_auth(self) -> AccessClaims:
         try:
@@ -129,6 +207,7 @@ class NotificationSocket:
                 text = await self._t.receive_text()
         except TimeoutError as exc:
             raise _Close(CLOSE_UNAUTHORIZED, "authenticate within 10 seconds") from exc
+        self._admit(text)
         message = self._parse(text)
         token = message.get("token") if message and message.get("type") == "auth" else None
         if not isinstance(token, str):
@@ -216,6 +295,7 @@ class NotificationSocket:
                         await task
 
     async def _on_client(self, text: str) -> None:
+        self._admit(text)
         message = self._parse(text)
         kind = message.get("type") if message else None
         if kind == "ping":

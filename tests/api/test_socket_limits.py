@@ -1,0 +1,69 @@
+"""What one client may make the notification WebSocket do, each ended with a close code."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import pytest
+
+from healthrecords.config import Settings
+from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.sockets import notifications as socket_module
+from healthrecords.entrypoints.http.sockets.session import CLOSE_TOO_BIG, CLOSE_TOO_MANY, Limits
+from tests.api.notification_live import LiveServer, closed_with, live_server, recv, send
+
+
+@pytest.fixture(scope="module")
+async def live(settings: Settings) -> AsyncIterator[LiveServer]:
+    async with live_server(settings) as server:
+        yield server
+
+
+async def test_a_message_over_4096_characters_closes_1009(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        await ws.send('{"type":"ping","pad":"' + "x" * Limits().max_message_chars + '"}')
+        assert await closed_with(ws) == CLOSE_TOO_BIG
+
+
+async def test_a_huge_first_message_closes_1009_before_any_parsing(live: LiveServer) -> None:
+    async with live.socket() as ws:
+        await ws.send("[" * 50_000)
+        assert await closed_with(ws) == CLOSE_TOO_BIG
+
+
+async def test_a_flood_of_messages_closes_4429(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        for _ in range(Limits().burst + 5):
+            await ws.send('{"type":"pong"}')
+        assert await closed_with(ws) == CLOSE_TOO_MANY
+
+
+async def test_pings_at_a_human_pace_are_fine(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        for _ in range(5):
+            await send(ws, {"type": "ping"})
+            assert await recv(ws) == {"type": "pong"}
+
+
+async def test_one_socket_too_many_for_a_user_closes_4429(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(socket_module, "LIMITS", Limits(sockets_per_user=2))
+    doctor = await live.user(Role.DOCTOR)
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(2):
+            await stack.enter_async_context(live.socket(doctor))
+        async with live.socket() as third:
+            await send(third, {"type": "auth", "token": doctor.token})
+            assert await closed_with(third) == CLOSE_TOO_MANY
+        # Another user is not affected.
+        other = await live.user(Role.DOCTOR)
+        await stack.enter_async_context(live.socket(other))
+    # Closed sockets give their slots back.
+    async with live.socket(doctor) as again:
+        await send(again, {"type": "ping"})
+        assert await recv(again) == {"type": "pong"}
