@@ -18,12 +18,12 @@ from healthrecords.domain.ports.clock import Clock
 
 UNAVAILABLE = "Sign-in is unavailable right now; try again shortly."
 
-# KEYS[1] the account's hash; ARGV now (unix seconds), window length, cleanup TTL.
+# KEYS[1] the account's hash; ARGV now and the new window's end (unix ms), cleanup TTL (s).
 _RECORD_FAILURE = """
 local ends_at = tonumber(redis.call('HGET', KEYS[1], 'ends_at') or '0')
 local now = tonumber(ARGV[1])
 if ends_at <= now then
-  redis.call('HSET', KEYS[1], 'failures', 1, 'ends_at', now + tonumber(ARGV[2]))
+  redis.call('HSET', KEYS[1], 'failures', 1, 'ends_at', ARGV[2])
 else
   redis.call('HINCRBY', KEYS[1], 'failures', 1)
 end
@@ -55,21 +55,24 @@ class RedisLoginAttemptLimiter:
             )
         except (RedisError, OSError) as exc:
             raise Unavailable(UNAVAILABLE) from exc
-        failures, ends_at = (float(v) if v is not None else 0.0 for v in raw)
-        remaining = ends_at - self._clock.now().timestamp()
-        if failures < self._max or remaining <= 0:
+        failures, ends_at = (int(v) if v is not None else 0 for v in raw)
+        remaining_ms = ends_at - self._now_ms()
+        if failures < self._max or remaining_ms <= 0:
             return 0
-        return max(1, math.ceil(remaining))
+        return max(1, math.ceil(remaining_ms / 1000))
 
     async def record_failure(self, account_key: str) -> None:
-        now = self._clock.now().timestamp()
+        now = self._now_ms()
         try:
             await self._record(
                 keys=[self._prefix + account_key],
-                args=[f"{now:.3f}", self._window, self._window + 60],
+                args=[now, now + self._window * 1000, self._window + 60],
             )
         except (RedisError, OSError) as exc:
             raise Unavailable(UNAVAILABLE) from exc
+
+    def _now_ms(self) -> int:
+        return int(self._clock.now().timestamp() * 1000)
 
     async def reset(self, account_key: str) -> None:
         try:
