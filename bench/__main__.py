@@ -44,7 +44,7 @@ async def scenario_health(ctx: Context) -> None:
     """Smoke test of the harness: GET /health on the app and on the baseline."""
     ctx.report.add(row("0 health", "app", await ctx.load("/health")))
     async with baseline_server(
-        ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server.workers
+        ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server
     ) as baseline:
         ctx.report.add(row("0 health", "baseline", await ctx.load("/health", target=baseline)))
 
@@ -78,6 +78,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--notifications", type=int, default=1000, help="per scenario 5 variant")
     p.add_argument("--idle-sockets", type=int, default=1000)
     p.add_argument(
+        "--nodelay-launcher",
+        action="store_true",
+        help="serve both apps through bench/nodelay_serve.py (uvicorn#3149 worked around)",
+    )
+    p.add_argument(
         "--profile", action="store_true", help="py-spy the app during each measured wrk run"
     )
     p.add_argument("--max-minutes", type=float, default=20, help="hard stop for the whole run")
@@ -105,7 +110,11 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
     )
     config: dict[str, Any] = {
         "scenarios": args.scenarios,
-        "server": "uvicorn via `healthrecords serve`",
+        "server": (
+            "uvicorn via bench/nodelay_serve.py"
+            if args.nodelay_launcher
+            else "uvicorn via `healthrecords serve`"
+        ),
         "workers": args.workers,
         "db_pool_size_per_worker": args.pool_size,
         "seconds": args.seconds,
@@ -122,11 +131,13 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
 
 
 async def run(args: argparse.Namespace, options: Options, report: Report) -> None:
-    server = ServerSettings(workers=args.workers, pool_size=args.pool_size)
+    server = ServerSettings(
+        workers=args.workers, pool_size=args.pool_size, nodelay_launcher=args.nodelay_launcher
+    )
     async with (
         asyncio.timeout(args.max_minutes * 60),
         bench_environment(server) as env,
-        app_server(env.app_env(), options.log_dir) as app,
+        app_server(env.app_env(), options.log_dir, server) as app,
         httpx.AsyncClient(base_url=app.base_url, timeout=30) as client,
     ):
         ctx = Context(env=env, app=app, options=options, report=report, client=client)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.environment import ServerSettings
+
 STOP_GRACE_SECONDS = 15
 
 
@@ -43,6 +45,9 @@ class Service:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+
+Starter = AbstractAsyncContextManager[Service]
 
 
 def free_port() -> int:
@@ -152,16 +157,22 @@ async def running(
         _stop(service)
 
 
-def app_server(env: dict[str, str], log_dir: Path) -> AbstractAsyncContextManager[Service]:
+def app_server(env: dict[str, str], log_dir: Path, server: ServerSettings) -> Starter:
     port = free_port()
-    argv = ["-m", "healthrecords.entrypoints.cli", "serve", "--port", str(port)]
+    if server.nodelay_launcher:
+        target = "healthrecords.entrypoints.http.asgi:app_factory"
+        argv = ["-m", "bench.nodelay_serve", target, str(port), str(server.workers)]
+    else:
+        argv = ["-m", "healthrecords.entrypoints.cli", "serve", "--port", str(port)]
     return running("app", argv, env, log_dir, port=port, health_path="/ready")
 
 
-def baseline_server(
-    env: dict[str, str], log_dir: Path, workers: int
-) -> AbstractAsyncContextManager[Service]:
+def baseline_server(env: dict[str, str], log_dir: Path, server: ServerSettings) -> Starter:
     port = free_port()
+    if server.nodelay_launcher:
+        argv = ["-m", "bench.nodelay_serve", "bench.baseline:app_factory", str(port)]
+        argv.append(str(server.workers))
+        return running("baseline", argv, env, log_dir, port=port, health_path="/health")
     # The same ASGI server and flags as `healthrecords serve` (see entrypoints/cli.py).
     argv = [
         "-m",
@@ -173,16 +184,18 @@ def baseline_server(
         "--port",
         str(port),
         "--workers",
-        str(workers),
+        str(server.workers),
         "--no-access-log",
         "--no-proxy-headers",
+        "--timeout-graceful-shutdown",
+        "20",
         "--log-level",
         "warning",
     ]
     return running("baseline", argv, env, log_dir, port=port, health_path="/health")
 
 
-def notification_worker(env: dict[str, str], log_dir: Path) -> AbstractAsyncContextManager[Service]:
+def notification_worker(env: dict[str, str], log_dir: Path) -> Starter:
     argv = ["-m", "healthrecords.entrypoints.cli", "worker"]
     return running("worker", argv, env, log_dir)
 
@@ -198,6 +211,8 @@ async def py_spy(service: Service, output: Path, seconds: float) -> AsyncIterato
         "--pid",
         str(service.process.pid),
         "--subprocesses",
+        # Only the thread holding the GIL: Python CPU time, not waiting.
+        "--gil",
         "--rate",
         "250",
         "--format",

@@ -29,9 +29,19 @@ def short(frame: str) -> str:
     return f"{match['func']} ({path})"
 
 
+def package(frame: str) -> str:
+    """`sqlalchemy`, `litestar`, `asyncio`, `healthrecords.adapters` ... of a short frame."""
+    inside = frame.rpartition("(")[2].rstrip(")")
+    parts = inside.split("/")
+    if parts[0] == "healthrecords" and len(parts) > 2:
+        return "/".join(parts[:2])
+    return parts[0] if len(parts) > 1 else inside.split(":")[0]
+
+
 def summarise(path: Path, top: int) -> str:
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     total = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -48,6 +58,7 @@ def summarise(path: Path, top: int) -> str:
             inclusive[frame] += count
         if frames:
             own[frames[-1]] += count
+            packages[package(frames[-1])] += count
     if not total:
         return f"{path}: no samples"
     out = [
@@ -60,6 +71,8 @@ def summarise(path: Path, top: int) -> str:
         for f, n in inclusive.most_common(top * 3)
         if not f.startswith(NOISE)
     ][:top]
+    out += ["", "self time by package:"]
+    out += [f"  {100 * n / total:5.1f}%  {p}" for p, n in packages.most_common(20)]
     out += ["", "self (own code):"]
     out += [f"  {100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
     return "\n".join(out)

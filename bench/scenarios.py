@@ -88,8 +88,14 @@ def slug(path: str) -> str:
 
 
 def row(scenario: str, variant: str, result: LoadResult, note: str = "") -> Row:
-    if result.cpu:
-        cpu = f"cores: server {result.cpu['app_cores']}, pg {result.cpu['postgres_cores']}"
+    if result.cpu and result.rps:
+        # CPU time per request survives a busy machine better than req/s does.
+        ms = 1000 * result.cpu["app_cores"] / result.rps
+        result.cpu["server_cpu_ms_per_request"] = round(ms, 2)
+        cpu = (
+            f"server {ms:.2f} CPU-ms/req; cores: server {result.cpu['app_cores']}, "
+            f"pg {result.cpu['postgres_cores']}"
+        )
         note = f"{note}; {cpu}" if note else cpu
     return Row(
         scenario=scenario,
@@ -111,7 +117,7 @@ async def scenario_read(ctx: Context) -> None:
     app_runs: list[LoadResult] = []
     base_runs: list[LoadResult] = []
     async with baseline_server(
-        ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server.workers
+        ctx.env.baseline_env(), ctx.options.log_dir, ctx.env.server
     ) as baseline:
         probe = await ctx.client.get(baseline.base_url + path)
         if probe.status_code != 200:
