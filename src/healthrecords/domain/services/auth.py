@@ -75,11 +75,14 @@ class AuthService:
         wait = await self._attempts.retry_after(key)
         if wait > 0:
             raise TooManyAttempts(TOO_MANY_FAILURES, wait)
+        # Made before the lookup, so the one-off cost of creating it falls on
+        # the first login of any kind, not on the first unknown email.
+        dummy = await self._unknown_user_hash()
         async with self._uow() as uow:
             user = await uow.users.get_by_email(normalise_email(email))
-        # An unknown email is checked against a dummy hash, so it costs the
+        # An unknown email is checked against the dummy hash, so it costs the
         # same time as a known one and answers the same 401.
-        stored = user.password_hash if user else await self._unknown_user_hash()
+        stored = user.password_hash if user else dummy
         verified = await self._hasher.verify(stored, password)
         if user is None or not verified or not user.is_active:
             await self._attempts.record_failure(key)
