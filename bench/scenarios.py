@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import time
@@ -62,21 +63,31 @@ class Context:
         return self._people
 
     async def load(
-        self, path: str, *, target: Service | None = None, connections: int | None = None, **kw: str
+        self,
+        path: str,
+        *,
+        target: Service | None = None,
+        connections: int | None = None,
+        method: str = "GET",
+        body: str = "",
+        token: str = "",
     ) -> LoadResult:
         """Warm up, then measure (and optionally profile) `target`, the app by default."""
         target = target or self.app
         url = target.base_url + path
         conns = connections or self.options.connections
+        request = functools.partial(
+            run_wrk, url, connections=conns, method=method, body=body, token=token
+        )
         if self.options.warmup:
-            await run_wrk(url, seconds=self.options.warmup, connections=conns, **kw)
-        measured = run_wrk(url, seconds=self.options.seconds, connections=conns, **kw)
+            await request(seconds=self.options.warmup)
+        measured = request(seconds=self.options.seconds)
         before = cpu_snapshot(target)
         if not self.options.profile or target is not self.app:
             result = await measured
         else:
             self._profiles += 1
-            name = f"profile-{self._profiles:02d}-{kw.get('method', 'GET')}-{slug(path)}.txt"
+            name = f"profile-{self._profiles:02d}-{method}-{slug(path)}.txt"
             async with py_spy(self.app, self.options.log_dir / name, self.options.seconds):
                 result = await measured
         result.cpu.update(cpu_usage(before, cpu_snapshot(target)))
@@ -187,11 +198,10 @@ async def scenario_login(ctx: Context) -> None:
     """4: login throughput, then scenario 1's latency with logins running beside it."""
     _, doctor, record_id = await ctx.people()
     user = await api.register(ctx.client, "patient")
-    login = {
-        "method": "POST",
-        "body": json.dumps({"email": user.email, "password": user.password}),
-    }
-    logins = await ctx.load("/api/auth/login/", connections=LOGIN_CONNECTIONS, **login)
+    login = json.dumps({"email": user.email, "password": user.password})
+    logins = await ctx.load(
+        "/api/auth/login/", connections=LOGIN_CONNECTIONS, method="POST", body=login
+    )
     ctx.report.add(row("4 login", f"logins alone, {LOGIN_CONNECTIONS} conns", logins, "argon2id"))
     read_path = f"/api/records/{record_id}/"
     alone = await ctx.load(read_path, token=doctor.token)
@@ -202,7 +212,8 @@ async def scenario_login(ctx: Context) -> None:
             ctx.app.base_url + "/api/auth/login/",
             seconds=seconds + 2,
             connections=LOGINS_BESIDE_READS,
-            **login,
+            method="POST",
+            body=login,
         )
     )
     try:
