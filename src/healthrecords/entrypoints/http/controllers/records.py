@@ -132,5 +132,3 @@ class RecordsController(Controller):
     ) -> list[AnnotationOut]:
         found = await container.annotations.for_record(actor, record_id)
         return [AnnotationOut.of(a) for a in found]
-
-
