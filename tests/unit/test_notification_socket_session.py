@@ -161,3 +161,10 @@ async def test_a_client_that_stops_reading_is_closed_not_buffered() -> None:
         assert ws.closed[0] == 1008
         subscribers = [s for subs in h.plugin._channels.values() for s in subs]
         assert all(s.qsize <= 4 for s in subscribers)
+
+
+async def test_a_closed_socket_leaves_no_channel_behind() -> None:
+    async with harness() as h:
+        async with h.socket():
+            assert notification_channel(NAMESPACE, h.user) in h.plugin._channels
+        assert notification_channel(NAMESPACE, h.user) not in h.plugin._channels

@@ -235,6 +235,11 @@ class NotificationSocket:
             await events.aclose()
             with contextlib.suppress(Exception):
                 await self._channels.unsubscribe(subscriber, channel)
+            # The plugin keeps an empty entry per channel ever used; one per
+            # user who ever connected would grow without bound.
+            known: dict[str, set[Any]] = self._channels._channels
+            if not known.get(channel, True):
+                known.pop(channel, None)
 
     async def _until_live(self, channel: str, events: AsyncGenerator[bytes, None]) -> list[Message]:
         """Publish a probe to our own channel and wait for it: once it is back,
