@@ -268,3 +268,21 @@ async def test_a_doctor_lists_all_assigned_files_newest_first(
         if not (cursor := page["next_cursor"]):
             break
     assert seen == list(reversed(expected))
+
+
+async def test_concurrent_assignments_leave_one_active_row(
+    client: Client, make_user: MakeUser
+) -> None:
+    patient, doctor = await make_user(Role.PATIENT), await make_user(Role.DOCTOR)
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/api/assignments/", json={"doctor_id": str(doctor.id)}, headers=patient.headers
+            )
+            for _ in range(6)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [201]
+    assert len({a.json()["id"] for a in answers}) == 1
+    active = (await client.get("/api/assignments/", headers=patient.headers)).json()
+    assert len(active) == 1

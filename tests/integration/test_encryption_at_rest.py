@@ -10,9 +10,8 @@ import secrets
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 from sqlalchemy import text
@@ -21,31 +20,13 @@ from healthrecords.adapters.sqlalchemy import migrate
 from healthrecords.adapters.sqlalchemy.engine import create_engine
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import KeyRing, Settings
-from healthrecords.domain.actor import Actor
 from healthrecords.domain.errors import StoredDataUnreadable
 from healthrecords.domain.records import RecordType
 from healthrecords.domain.services.records import NewRecord
-from healthrecords.domain.users import Role, User
+from healthrecords.domain.users import Role
 from tests import servers
 from tests.conftest import key_ring, key_ring_env
-
-
-async def add_user(container: Container, role: Role) -> Actor:
-    now = datetime.now(UTC)
-    user = User(
-        id=uuid4(),
-        email=f"{uuid4().hex}@example.test",
-        full_name="Someone",
-        role=role,
-        is_active=True,
-        password_hash="not-used",
-        created_at=now,
-        updated_at=now,
-    )
-    async with container.uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
-    return Actor(id=user.id, role=role)
+from tests.integration.people import add_user
 
 
 @pytest.fixture(scope="module")
