@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -71,7 +72,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--seconds", type=float, default=10, help="per measured load run")
     p.add_argument("--warmup", type=float, default=2, help="unmeasured load before each run")
     p.add_argument("--connections", type=int, default=32, help="wrk keep-alive connections")
-    p.add_argument("--rounds", type=int, default=2, help="baseline/app alternations in 1")
+    p.add_argument("--rounds", type=int, default=2, help="alternations in 1, 2 and 4")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="server processes")
     p.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE, help="DB pool per process")
     p.add_argument("--records", type=int, default=100_000, help="records in scenario 2's file")
@@ -126,6 +127,7 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
         "idle_sockets": args.idle_sockets,
         "load_generator": "wrk 1 thread (Debian) / asyncio client for scenario 5",
         "logs": str(options.log_dir),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     return options, Report(config=config)
 

@@ -109,6 +109,8 @@ def machine() -> dict[str, Any]:
         commit = ""
     return {
         "cpus": os.cpu_count(),
+        # Other work on the machine skews every figure; this says how much there was.
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "platform": platform.platform(),
         "commit": commit,
