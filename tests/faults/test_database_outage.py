@@ -70,3 +70,36 @@ async def test_requests_answer_503_while_postgres_is_cut_and_the_process_recover
         await until_status(client, "/api/auth/me/", 200, headers=patient.headers)
         assert api.pid == pid
         assert api.running
+
+
+async def test_a_write_refused_during_the_outage_leaves_nothing_behind(
+    api: ApiServer, pg_proxy: TcpProxy, direct: Container
+) -> None:
+    patient = await seed_user(direct)
+    record = {"title": "Written during an outage", "record_type": "note", "content": "lost"}
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=CLIENT_TIMEOUT) as client:
+        pg_proxy.cut()
+        refused = await client.post("/api/records/", json=record, headers=patient.headers)
+        pg_proxy.restore()
+        await until_status(client, "/api/records/", 200, headers=patient.headers)
+        listed = await client.get("/api/records/", headers=patient.headers)
+
+    assert refused.status_code == 503
+    assert listed.json()["items"] == []
+
+
+async def test_a_partitioned_database_answers_503_within_the_timeouts(
+    api: ApiServer, pg_proxy: TcpProxy, direct: Container
+) -> None:
+    # Nothing comes back at all: only the driver's connect (5 s) and query
+    # (10 s) timeouts end the wait; the client's 30 s bound must not be hit.
+    patient = await seed_user(direct)
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=30) as client:
+        assert (await client.get("/api/auth/me/", headers=patient.headers)).status_code == 200
+        pg_proxy.blackhole()
+        partitioned = await client.get("/api/auth/me/", headers=patient.headers)
+        pg_proxy.restore()
+        await until_status(client, "/api/auth/me/", 200, headers=patient.headers)
+
+    assert partitioned.status_code == 503
+    assert partitioned.headers["content-type"].startswith(PROBLEM)
