@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from healthrecords.adapters.channels.redis_backend import ResilientRedisPubSubBackend
 from healthrecords.adapters.channels.wire import RESYNC, Live, decode, notification_channel
 from healthrecords.adapters.redis.notification_queue import (
+    DEQUEUE_RETRY_DELAY,
     SaqNotificationQueue,
     delivery_job,
     saq_queue,
@@ -161,3 +162,15 @@ def test_production_settings_use_the_redis_adapters(production_settings: Setting
     assert isinstance(made.notification_queue, SaqNotificationQueue)
     assert made.saq_queue is not None
     assert production_settings.redis_namespace in made.saq_queue.name
+
+
+async def test_a_worker_without_redis_waits_between_dequeues_instead_of_spinning(
+    production_settings: Settings,
+) -> None:
+    down = saq_queue("redis://127.0.0.1:1/0", production_settings.redis_namespace)
+    try:
+        started = time.monotonic()
+        assert await down.dequeue(timeout=1) is None
+        assert time.monotonic() - started >= DEQUEUE_RETRY_DELAY
+    finally:
+        await down.redis.aclose()

@@ -10,6 +10,7 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
 from saq import Job
 from saq.queue.redis import RedisQueue
 
@@ -23,6 +24,8 @@ JOB_RETRIES = 3
 
 # How long SAQ's sweep waits for the worker of a stuck job to let it go.
 STUCK_JOB_ABORT_WAIT = 0.2
+# Pause of a worker slot after a failed dequeue (Redis unreachable).
+DEQUEUE_RETRY_DELAY = 0.5
 
 
 class NotificationRedisQueue(RedisQueue):
@@ -31,8 +34,26 @@ class NotificationRedisQueue(RedisQueue):
     killed holding 20 jobs that is 100 seconds of nothing delivered. Delivery
     is idempotent, so the sweep barely waits before retrying."""
 
+    _unreachable = False
+
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
         return await super().sweep(lock, abort=min(abort, STUCK_JOB_ABORT_WAIT))
+
+    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:  # noqa: ASYNC109 - SAQ signature
+        # SAQ's worker swallows a failed dequeue and asks again at once: with
+        # Redis down, every concurrency slot would spin on connection errors.
+        try:
+            job = await super().dequeue(timeout, poll_interval)
+        except (RedisError, OSError) as exc:
+            if not self._unreachable:
+                log.warning("worker lost Redis, retrying", extra={"error": type(exc).__name__})
+            self._unreachable = True
+            await asyncio.sleep(DEQUEUE_RETRY_DELAY)
+            return None
+        if self._unreachable:
+            log.info("worker reached Redis again")
+            self._unreachable = False
+        return job
 
 
 def queue_name(namespace: str) -> str:
