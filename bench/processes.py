@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -51,10 +52,17 @@ Starter = AbstractAsyncContextManager[Service]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A free port below Linux's ephemeral range, so no outgoing connection can take it
+    between this check and the server's listen()."""
+    for _ in range(100):
+        port = secrets.randbelow(10_000) + 20_000
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found in 20000-29999")
 
 
 def _children(pid: int) -> list[int]:
