@@ -44,9 +44,15 @@ class AccessLogService:
         check_limit(limit)
         after = Cursor.decode(cursor) if cursor else None
         now = self._clock.now()
-        target = Target(action="access_log.read", type="access_log", patient_id=actor.id)
+        is_patient = actor.role is Role.PATIENT
+        # A refused caller has no file: its attempt is audited under no patient.
+        target = Target(
+            action="access_log.read",
+            type="access_log",
+            patient_id=actor.id if is_patient else None,
+        )
         async with self._uow() as uow:
-            allowed = Decision.ALLOW if actor.role is Role.PATIENT else Decision.FORBIDDEN
+            allowed = Decision.ALLOW if is_patient else Decision.FORBIDDEN
             await enforce(uow, actor, allowed, target, now)
             found = list(await uow.audit.list(patient_id=actor.id, limit=limit + 1, after=after))
             names: dict[UUID, str | None] = {}
