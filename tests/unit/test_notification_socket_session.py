@@ -168,3 +168,51 @@ async def test_a_closed_socket_leaves_no_channel_behind() -> None:
         async with h.socket():
             assert notification_channel(NAMESPACE, h.user) in h.plugin._channels
         assert notification_channel(NAMESPACE, h.user) not in h.plugin._channels
+
+
+class FlakyBackend(MemoryChannelsBackend):
+    """Fails the first SUBSCRIBE, as Redis does while it is away."""
+
+    failures = 1
+
+    async def subscribe(self, channels: Any) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("redis is down")
+        await super().subscribe(channels)
+
+
+async def test_a_failed_subscribe_closes_1013_and_the_next_socket_works() -> None:
+    backend = FlakyBackend()
+    plugin = ChannelsPlugin(backend, arbitrary_channels_allowed=True)
+    async with plugin:
+        h = Harness(NotificationsWorld(), plugin, backend, uuid4())
+        transport = FakeTransport()
+        session = NotificationSocket(
+            transport,
+            authenticate=lambda token: _claims(h),
+            service=h.service,
+            channels=plugin,
+            namespace=NAMESPACE,
+            clock=h.world.clock,
+        )
+        transport.say({"type": "auth", "token": "t"})
+        await asyncio.wait_for(session.run(), DEADLINE)
+        assert transport.closed is not None
+        assert transport.closed[0] == 1013
+        assert notification_channel(NAMESPACE, h.user) not in plugin._channels
+        async with h.socket() as ws:
+            (note,) = await h.world.notify(h.user)
+            await h.service.deliver(note.id)
+            await ws.until(lambda: ws.notifications() == [str(note.id)])
+
+
+async def _claims(h: Harness) -> AccessClaims:
+    now = h.world.clock.now()
+    return AccessClaims(
+        subject=h.user,
+        role=Role.DOCTOR,
+        token_id="t",
+        issued_at=now,
+        expires_at=now + timedelta(minutes=5),
+    )

@@ -218,10 +218,19 @@ class NotificationSocket:
             raise _Close(CLOSE_UNAUTHORIZED, "invalid or expired token") from exc
 
     async def _subscribed(self, channel: str) -> None:
+        known: dict[str, set[Any]] = self._channels._channels
+        before = set(known.get(channel, ()))
         try:
             subscriber = await self._channels.subscribe(channel)
         except Exception as exc:
             log.warning("cannot subscribe a socket", extra={"error": type(exc).__name__})
+            # The plugin registers the subscriber before asking Redis; left
+            # there, it would make the channel look subscribed for good.
+            for stray in set(known.get(channel, ())) - before:
+                with contextlib.suppress(Exception):
+                    await self._channels.unsubscribe(stray, channel)
+            if not known.get(channel, True):
+                known.pop(channel, None)
             raise _Close(CLOSE_TRY_LATER, "notifications unavailable, retry") from exc
         events = subscriber.iter_events()
         try:
@@ -237,7 +246,6 @@ class NotificationSocket:
                 await self._channels.unsubscribe(subscriber, channel)
             # The plugin keeps an empty entry per channel ever used; one per
             # user who ever connected would grow without bound.
-            known: dict[str, set[Any]] = self._channels._channels
             if not known.get(channel, True):
                 known.pop(channel, None)
 
@@ -404,7 +412,8 @@ class NotificationSocket:
     def _parse(text: str) -> dict[str, Any] | None:
         try:
             data = msgspec.json.decode(text)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
+            # Deep nesting fits in 4 KiB; it is bad input, not a server error.
             return None
         return data if isinstance(data, dict) else None
 
