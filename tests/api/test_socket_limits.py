@@ -34,6 +34,15 @@ async def test_a_huge_first_message_closes_1009_before_any_parsing(live: LiveSer
         assert await closed_with(ws) == CLOSE_TOO_BIG
 
 
+async def test_deeply_nested_json_is_an_error_frame_not_a_crash(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        await ws.send("[" * 2000 + "]" * 2000)
+        assert (await recv(ws))["type"] == "error"
+        await send(ws, {"type": "ping"})
+        assert await recv(ws) == {"type": "pong"}
+
+
 async def test_a_flood_of_messages_closes_4429(live: LiveServer) -> None:
     doctor = await live.user(Role.DOCTOR)
     async with live.socket(doctor) as ws:
