@@ -28,6 +28,7 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
     retry_delay = 0.5
     _watched: Any = None
     _resync = False
+    _failing = False
 
     async def subscribe(self, channels: Any) -> None:
         await super().subscribe(channels)
@@ -54,13 +55,19 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
             await self._has_subscribed.wait()
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
-            except (RedisError, OSError) as exc:
-                log.warning(
-                    "notification relay lost Redis, retrying", extra={"error": type(exc).__name__}
-                )
-                self._resync = True
+            except Exception as exc:
+                # Whatever breaks, the relay keeps going; one log line per outage.
+                if not self._failing:
+                    log.warning(
+                        "notification relay lost Redis, retrying",
+                        extra={"error": type(exc).__name__},
+                    )
+                self._failing = self._resync = True
                 await asyncio.sleep(self.retry_delay)
                 continue
+            if self._failing:
+                log.info("notification relay reached Redis again")
+                self._failing = False
             if self._resync:
                 self._resync = False
                 for channel in list(pubsub.channels):
