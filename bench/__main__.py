@@ -158,8 +158,10 @@ async def run(args: argparse.Namespace, options: Options, report: Report) -> Non
 async def main_async(args: argparse.Namespace, options: Options, report: Report) -> None:
     task = asyncio.current_task()
     assert task is not None
-    # SIGTERM unwinds like Ctrl-C: servers stopped, database dropped.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    # SIGTERM and SIGINT (also when a shell started us in the background with
+    # SIGINT ignored) unwind the same way: servers stopped, database dropped.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
     await run(args, options, report)
 
 
