@@ -113,3 +113,35 @@ async def test_writes_succeed_sign_in_fails_closed_and_notifications_arrive_late
         frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
     assert frame["type"] == "notification"
     assert frame["kind"] == "assignment.created"
+
+
+async def test_a_partitioned_redis_costs_writes_at_most_a_short_wait(
+    through_proxy: tuple[ApiServer, Process], redis_proxy: TcpProxy, direct: Container
+) -> None:
+    # Nothing comes back at all, so only the app's own bounds end each wait:
+    # the rate-limit store's (0.5 s, then rests), the enqueue's. The client's
+    # 8 s bound is below the Redis client's socket timeout taken four times.
+    api, _worker = through_proxy
+    patient = await seed_user(direct, Role.PATIENT)
+    doctor = await seed_user(direct, Role.DOCTOR)
+
+    redis_proxy.blackhole()
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=8) as client:
+        record = await client.post(
+            "/api/records/",
+            json={"title": "Migraine", "record_type": "condition", "content": "Weekly."},
+            headers=patient.headers,
+        )
+        assignment = await client.post(
+            "/api/assignments/", json={"doctor_id": str(doctor.id)}, headers=patient.headers
+        )
+        me = await client.get("/api/auth/me/", headers=doctor.headers)
+    assert record.status_code == 201, record.text
+    assert assignment.status_code == 201, assignment.text
+    assert me.status_code == 200
+
+    redis_proxy.restore()
+    deadline = time.monotonic() + DELIVERY_DEADLINE
+    while await undelivered(direct, [doctor.id]) > 0:
+        assert time.monotonic() < deadline, "the assignment was never delivered"
+        await asyncio.sleep(0.2)

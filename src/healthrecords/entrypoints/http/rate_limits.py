@@ -8,9 +8,12 @@ closed (see adapters/redis/login_attempts.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.middleware.base import DefineMiddleware
@@ -27,6 +30,13 @@ STORE = "rate_limit"
 AUTH_PREFIX = "/api/auth/"
 # Load balancers probe these; throttling them would take a healthy replica out.
 UNLIMITED = ["^/health$", "^/ready$"]
+# A partitioned Redis answers nothing: unbounded, every request would wait out
+# the client's 5 s socket timeout once per call (four calls on /api/auth/).
+# So each call gets CALL_TIMEOUT, and after a failure Redis is left alone for
+# COOLDOWN seconds (the limits are off meanwhile, as when it is refused).
+CALL_TIMEOUT = 0.5
+COOLDOWN = 5.0
+T = TypeVar("T")
 
 
 class FailOpenStore(Store):
@@ -34,21 +44,26 @@ class FailOpenStore(Store):
 
     def __init__(self, inner: Store) -> None:
         self._inner = inner
+        self._resting_until = 0.0
+
+    async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T | None:
+        if time.monotonic() < self._resting_until:
+            return None
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT):
+                return await call()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._resting_until = time.monotonic() + COOLDOWN
+            log.warning("rate-limit store unreachable", extra={"error": type(exc).__name__})
+            return None
 
     async def set(
         self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
     ) -> None:
-        try:
-            await self._inner.set(key, value, expires_in)
-        except (RedisError, OSError) as exc:
-            log.warning("rate-limit store unreachable", extra={"error": type(exc).__name__})
+        await self._guarded(lambda: self._inner.set(key, value, expires_in))
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
-        try:
-            return await self._inner.get(key, renew_for)
-        except (RedisError, OSError) as exc:
-            log.warning("rate-limit store unreachable", extra={"error": type(exc).__name__})
-            return None
+        return await self._guarded(lambda: self._inner.get(key, renew_for))
 
     async def delete(self, key: str) -> None:
         await self._inner.delete(key)
