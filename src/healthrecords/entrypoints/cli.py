@@ -62,6 +62,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         # A frame larger than this is refused (close 1009) before it is
         # buffered; the socket itself accepts messages of 4 KiB at most.
         ws_max_size=64 * 1024,
+        # Notification frames are a few hundred bytes: per-message deflate
+        # would save nothing and costs ~50 KiB of zlib state per idle socket.
+        ws_per_message_deflate=False,
     )
     return 0
 
