@@ -117,6 +117,9 @@ async def test_assignment_made_through_a_reaches_the_doctors_socket_on_b(
             socket(server_b, doctor) as ws,
             httpx.AsyncClient(base_url=server_a.base_url, timeout=15) as client,
         ):
+            # No per-message deflate: its zlib state would double an idle socket's memory.
+            assert ws.response is not None
+            assert "Sec-WebSocket-Extensions" not in ws.response.headers
             assignment_id = await assign(client, patient, doctor)
             got = await frame(ws, DEADLINE)
             assert got["type"] == "notification"
