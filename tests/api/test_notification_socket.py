@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -153,6 +154,20 @@ async def test_fresh_auth_keeps_the_socket_past_the_first_tokens_expiry(
         assert (await recv(ws))["id"] == str(note)
         other = await live.user(Role.DOCTOR)
         await send(ws, {"type": "auth", "token": other.token})
+        assert await closed_with(ws) == 4401
+
+
+async def test_deactivating_the_account_closes_its_open_sockets(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(account_check_interval=0.2))
+    doctor = await live.user(Role.DOCTOR)
+    async with live.socket(doctor) as ws:
+        async with live.container.uow() as uow:
+            user = await uow.users.get(doctor.id)
+            assert user is not None
+            await uow.users.update(dataclasses.replace(user, is_active=False))
+            await uow.commit()
         assert await closed_with(ws) == 4401
 
 

@@ -7,7 +7,9 @@ schema for that operation (status, content type, body), no answer may be a
 RFC 9457 problem+json document.
 
 HEALTHRECORDS_FUZZ_EXAMPLES sets the examples per operation and role (CI
-default below); raise it for a longer hunt.
+default below); raise it for a longer hunt. Runs are derandomized (the same
+examples every time) so CI is repeatable; HEALTHRECORDS_FUZZ_RANDOM=1 draws new
+examples on each run.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tests.faults.processes import ApiServer
 from tests.faults.users import SeededUser
 
 MAX_EXAMPLES = int(os.environ.get("HEALTHRECORDS_FUZZ_EXAMPLES", "12"))
+RANDOM = os.environ.get("HEALTHRECORDS_FUZZ_RANDOM") == "1"
 PROBLEM = "application/problem+json"
 
 
@@ -82,6 +85,7 @@ def fuzz(schema: Any, headers: dict[str, str]) -> list[str]:
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
+            derandomize=not RANDOM,
             phases=[Phase.explicit, Phase.generate, Phase.shrink],
         )
         def run(case: schemathesis.Case) -> None:

@@ -103,6 +103,7 @@ class Harness:
         session = NotificationSocket(
             transport,
             authenticate=authenticate,
+            account_active=_always_active,
             service=self.service,
             channels=self.plugin,
             namespace=NAMESPACE,
@@ -191,6 +192,7 @@ async def test_a_failed_subscribe_closes_1013_and_the_next_socket_works() -> Non
         session = NotificationSocket(
             transport,
             authenticate=lambda token: _claims(h),
+            account_active=_always_active,
             service=h.service,
             channels=plugin,
             namespace=NAMESPACE,
@@ -216,3 +218,7 @@ async def _claims(h: Harness) -> AccessClaims:
         issued_at=now,
         expires_at=now + timedelta(minutes=5),
     )
+
+
+async def _always_active(_: UUID) -> bool:
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar import WebSocket, websocket
 from litestar.di import NamedDependency
@@ -71,10 +72,16 @@ async def notifications_socket(
             raise AuthenticationFailed("The access token is missing, invalid or expired.")
         return claims
 
+    async def account_active(user_id: UUID) -> bool:
+        async with container.uow() as uow:
+            user = await uow.users.get(user_id)
+        return user is not None and user.is_active
+
     assert container.channels is not None, "build_container sets the channels plugin"
     await NotificationSocket(
         LitestarTransport(socket),
         authenticate=authenticate,
+        account_active=account_active,
         service=container.notifications,
         channels=container.channels,
         namespace=container.settings.redis_namespace,

@@ -51,6 +51,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_TOO_MANY = 4429
 
 Authenticate = Callable[[str], Awaitable[AccessClaims]]
+AccountActive = Callable[[UUID], Awaitable[bool]]
 
 
 class Disconnected(Exception):
@@ -73,6 +74,8 @@ class Timings:
     ping_interval: float = 25.0
     send_timeout: float = 10.0
     probe_timeout: float = 5.0
+    # A deactivated account loses its open sockets within this bound.
+    account_check_interval: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,7 @@ class NotificationSocket:
         transport: Transport,
         *,
         authenticate: Authenticate,
+        account_active: AccountActive,
         service: NotificationService,
         channels: ChannelsPlugin,
         namespace: str,
@@ -152,6 +156,7 @@ class NotificationSocket:
     ) -> None:
         self._t = transport
         self._authenticate = authenticate
+        self._account_active = account_active
         self._service = service
         self._channels = channels
         self._namespace = namespace
@@ -166,6 +171,7 @@ class NotificationSocket:
         self._cursor = 0
         self._floor = 0
         self._last_sent = 0.0
+        self._account_checked = 0.0
 
     async def run(self) -> None:
         try:
@@ -236,6 +242,7 @@ class NotificationSocket:
         try:
             pending = await self._until_live(channel, events)
             self._cursor = self._floor = await self._service.last_seq(self._need_user())
+            self._account_checked = asyncio.get_running_loop().time()
             await self._send({"type": "ready"})
             for message in pending:
                 await self._on_channel(message)
@@ -281,11 +288,16 @@ class NotificationSocket:
                     relaying = asyncio.create_task(_next(events))
                 done, _ = await asyncio.wait(
                     {receiving, relaying},
-                    timeout=max(0.0, min(self._until_expiry(), self._until_ping())),
+                    timeout=max(
+                        0.0,
+                        min(self._until_expiry(), self._until_ping(), self._until_check()),
+                    ),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 if self._until_expiry() <= 0:
                     raise _Close(CLOSE_UNAUTHORIZED, "token expired")
+                if self._until_check() <= 0:
+                    await self._check_account()
                 if receiving in done:
                     text = receiving.result()
                     receiving = None
@@ -399,6 +411,15 @@ class NotificationSocket:
         if self._expires_at is None:
             return 0.0
         return (self._expires_at - self._clock.now()).total_seconds()
+
+    def _until_check(self) -> float:
+        now = asyncio.get_running_loop().time()
+        return self._account_checked + self._timings.account_check_interval - now
+
+    async def _check_account(self) -> None:
+        self._account_checked = asyncio.get_running_loop().time()
+        if not await self._account_active(self._need_user()):
+            raise _Close(CLOSE_UNAUTHORIZED, "account deactivated")
 
     def _until_ping(self) -> float:
         now = asyncio.get_running_loop().time()
