@@ -150,3 +150,8 @@ def list_my_patients(actor: Actor) -> Decision:
 
 def read_audit(actor: Actor) -> Decision:
     return ALLOW if actor.role is Role.ADMIN else FORBIDDEN
+
+
+def read_access_log(actor: Actor) -> Decision:
+    """Only a patient has a file whose accesses it may review: its own."""
+    return ALLOW if actor.role is Role.PATIENT else FORBIDDEN

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.pagination import Cursor, Page, check_limit
@@ -17,7 +18,6 @@ from healthrecords.domain.policy import Decision
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
 from healthrecords.domain.services.trail import Target, audit_event, enforce
-from healthrecords.domain.users import Role
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,7 +44,8 @@ class AccessLogService:
         check_limit(limit)
         after = Cursor.decode(cursor) if cursor else None
         now = self._clock.now()
-        is_patient = actor.role is Role.PATIENT
+        decision = policy.read_access_log(actor)
+        is_patient = decision is Decision.ALLOW
         # A refused caller has no file: its attempt is audited under no patient.
         target = Target(
             action="access_log.read",
@@ -52,8 +53,7 @@ class AccessLogService:
             patient_id=actor.id if is_patient else None,
         )
         async with self._uow() as uow:
-            allowed = Decision.ALLOW if is_patient else Decision.FORBIDDEN
-            await enforce(uow, actor, allowed, target, now)
+            await enforce(uow, actor, decision, target, now)
             found = list(await uow.audit.list(patient_id=actor.id, limit=limit + 1, after=after))
             names: dict[UUID, str | None] = {}
             for event in found[:limit]:
