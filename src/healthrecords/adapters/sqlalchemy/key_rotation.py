@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -34,125 +35,83 @@ class RotationReport:
     batches: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Sealed:
+    """A table with encrypted columns: which columns, and what else must be unchanged."""
+
+    model: type[RecordRow] | type[AnnotationRow]
+    table: str
+    columns: dict[str, str]  # field name bound in the AAD -> ciphertext column
+    unchanged: tuple[str, ...]
+
+
+RECORD_COLUMNS = _Sealed(
+    RecordRow,
+    RECORDS,
+    {"title": "title_ciphertext", "content": "content_ciphertext"},
+    ("key_id", "version"),
+)
+ANNOTATION_COLUMNS = _Sealed(AnnotationRow, ANNOTATIONS, {"body": "body_ciphertext"}, ("key_id",))
+
+
 async def rotate_keys(
     sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher, batch_size: int = 500
 ) -> RotationReport:
     report = RotationReport(current_key_id=cipher.current_key_id)
-    await _rotate_records(sessions, cipher, batch_size, report)
-    await _rotate_annotations(sessions, cipher, batch_size, report)
+    report.records_rotated = await _rotate(sessions, cipher, batch_size, report, RECORD_COLUMNS)
+    report.annotations_rotated = await _rotate(
+        sessions, cipher, batch_size, report, ANNOTATION_COLUMNS
+    )
     return report
 
 
-def _reseal(
-    cipher: FieldCipher, blob: bytes, key_id: str, table: str, name: str, row: UUID, pid: UUID
-) -> bytes:
-    plain = cipher.decrypt(blob, key_id=key_id, table=table, field=name, row_id=row, patient_id=pid)
-    return cipher.encrypt(plain, table=table, field=name, row_id=row, patient_id=pid)[1]
+def _reseal(cipher: FieldCipher, sealed: _Sealed, row: Any) -> dict[str, bytes]:
+    """Every encrypted column of the row under the current key (AAD unchanged)."""
+    fresh: dict[str, bytes] = {}
+    for name, column in sealed.columns.items():
+        aad = {"table": sealed.table, "field": name, "row_id": row.id, "patient_id": row.patient_id}
+        plain = cipher.decrypt(getattr(row, column), key_id=row.key_id, **aad)
+        fresh[column] = cipher.encrypt(plain, **aad)[1]
+    return fresh
 
 
-async def _rotate_records(
+async def _rotate(
     sessions: async_sessionmaker[AsyncSession],
     cipher: FieldCipher,
     batch_size: int,
     report: RotationReport,
-) -> None:
+    sealed: _Sealed,
+) -> int:
+    model = sealed.model
+    rotated = 0
     last: UUID | None = None
     while True:
         async with sessions() as session:
-            query = select(RecordRow).where(RecordRow.key_id != cipher.current_key_id)
+            query = select(model).where(model.key_id != cipher.current_key_id)
             if last is not None:
                 # Walk by id so rows that cannot be decrypted are passed, not retried.
-                query = query.where(RecordRow.id > last)
-            rows = list(await session.scalars(query.order_by(RecordRow.id).limit(batch_size)))
+                query = query.where(model.id > last)
+            rows = list(await session.scalars(query.order_by(model.id).limit(batch_size)))
             if not rows:
-                return
+                return rotated
             for row in rows:
                 last = row.id
                 try:
-                    title = _reseal(
-                        cipher,
-                        row.title_ciphertext,
-                        row.key_id,
-                        RECORDS,
-                        "title",
-                        row.id,
-                        row.patient_id,
-                    )
-                    content = _reseal(
-                        cipher,
-                        row.content_ciphertext,
-                        row.key_id,
-                        RECORDS,
-                        "content",
-                        row.id,
-                        row.patient_id,
-                    )
+                    fresh = _reseal(cipher, sealed, row)
                 except StoredDataUnreadable:
-                    report.unreadable.append(f"{RECORDS}:{row.id}")
+                    report.unreadable.append(f"{sealed.table}:{row.id}")
                     continue
+                unchanged = [getattr(model, c) == getattr(row, c) for c in sealed.unchanged]
                 result = await session.execute(
-                    update(RecordRow)
-                    .where(
-                        RecordRow.id == row.id,
-                        RecordRow.key_id == row.key_id,
-                        RecordRow.version == row.version,
-                    )
-                    .values(
-                        key_id=cipher.current_key_id,
-                        title_ciphertext=title,
-                        content_ciphertext=content,
-                    )
+                    update(model)
+                    .where(model.id == row.id, *unchanged)
+                    .values(key_id=cipher.current_key_id, **fresh)
                     .execution_options(synchronize_session=False)
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]
-                    report.records_rotated += 1
+                    rotated += 1
                 else:
                     report.skipped_changed += 1
             await session.commit()
             report.batches += 1
-            log.info("rotated a batch", extra={"table": RECORDS, "rows": len(rows)})
-
-
-async def _rotate_annotations(
-    sessions: async_sessionmaker[AsyncSession],
-    cipher: FieldCipher,
-    batch_size: int,
-    report: RotationReport,
-) -> None:
-    last: UUID | None = None
-    while True:
-        async with sessions() as session:
-            query = select(AnnotationRow).where(AnnotationRow.key_id != cipher.current_key_id)
-            if last is not None:
-                query = query.where(AnnotationRow.id > last)
-            rows = list(await session.scalars(query.order_by(AnnotationRow.id).limit(batch_size)))
-            if not rows:
-                return
-            for row in rows:
-                last = row.id
-                try:
-                    body = _reseal(
-                        cipher,
-                        row.body_ciphertext,
-                        row.key_id,
-                        ANNOTATIONS,
-                        "body",
-                        row.id,
-                        row.patient_id,
-                    )
-                except StoredDataUnreadable:
-                    report.unreadable.append(f"{ANNOTATIONS}:{row.id}")
-                    continue
-                result = await session.execute(
-                    update(AnnotationRow)
-                    .where(AnnotationRow.id == row.id, AnnotationRow.key_id == row.key_id)
-                    .values(key_id=cipher.current_key_id, body_ciphertext=body)
-                    .execution_options(synchronize_session=False)
-                )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    report.annotations_rotated += 1
-                else:
-                    report.skipped_changed += 1
-            await session.commit()
-            report.batches += 1
-            log.info("rotated a batch", extra={"table": ANNOTATIONS, "rows": len(rows)})
+            log.info("rotated a batch", extra={"table": sealed.table, "rows": len(rows)})
