@@ -32,6 +32,8 @@ def main(argv: list[str]) -> None:
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=20,
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,
     )
     if workers == 1:
         uvicorn.Server(config).run()
