@@ -21,7 +21,7 @@ import httpx
 
 from bench.api import FeatureMissing
 from bench.environment import ServerSettings, bench_environment
-from bench.loadgen import wrk_path
+from bench.loadgen import LoadGeneratorMissing, wrk_path
 from bench.notify import scenario_notify
 from bench.processes import app_server, baseline_server
 from bench.results import RESULTS_DIR, Report, write_json
@@ -167,7 +167,11 @@ async def main_async(args: argparse.Namespace, options: Options, report: Report)
 
 def main(argv: list[str]) -> int:
     args = parse(argv)
-    wrk_path()
+    try:
+        wrk_path()
+    except LoadGeneratorMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
     options, report = prepare(args)
     status = 0
     try:
