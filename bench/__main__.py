@@ -79,11 +79,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--notifications", type=int, default=1000, help="per scenario 5 variant")
     p.add_argument("--idle-sockets", type=int, default=1000)
     p.add_argument(
-        "--nodelay-launcher",
-        action="store_true",
-        help="serve both apps through bench/nodelay_serve.py (uvicorn#3149 worked around)",
-    )
-    p.add_argument(
         "--profile", action="store_true", help="py-spy the app during each measured wrk run"
     )
     p.add_argument("--max-minutes", type=float, default=20, help="hard stop for the whole run")
@@ -111,11 +106,7 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
     )
     config: dict[str, Any] = {
         "scenarios": args.scenarios,
-        "server": (
-            "uvicorn via bench/nodelay_serve.py"
-            if args.nodelay_launcher
-            else "uvicorn via `healthrecords serve`"
-        ),
+        "server": "uvicorn via `healthrecords serve` (baseline: the same server code)",
         "workers": args.workers,
         "db_pool_size_per_worker": args.pool_size,
         "seconds": args.seconds,
@@ -133,9 +124,7 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
 
 
 async def run(args: argparse.Namespace, options: Options, report: Report) -> None:
-    server = ServerSettings(
-        workers=args.workers, pool_size=args.pool_size, nodelay_launcher=args.nodelay_launcher
-    )
+    server = ServerSettings(workers=args.workers, pool_size=args.pool_size)
     async with (
         asyncio.timeout(args.max_minutes * 60),
         bench_environment(server) as env,

@@ -24,8 +24,6 @@ class ServerSettings:
 
     workers: int
     pool_size: int
-    # Launch through bench/nodelay_serve.py instead of `healthrecords serve`.
-    nodelay_launcher: bool = False
 
 
 @dataclass(frozen=True, slots=True)

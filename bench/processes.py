@@ -167,39 +167,15 @@ async def running(
 
 def app_server(env: dict[str, str], log_dir: Path, server: ServerSettings) -> Starter:
     port = free_port()
-    if server.nodelay_launcher:
-        target = "healthrecords.entrypoints.http.asgi:app_factory"
-        argv = ["-m", "bench.nodelay_serve", target, str(port), str(server.workers)]
-    else:
-        argv = ["-m", "healthrecords.entrypoints.cli", "serve", "--port", str(port)]
+    argv = ["-m", "healthrecords.entrypoints.cli", "serve", "--port", str(port)]
+    argv += ["--workers", str(server.workers)]
     return running("app", argv, env, log_dir, port=port, health_path="/ready")
 
 
 def baseline_server(env: dict[str, str], log_dir: Path, server: ServerSettings) -> Starter:
+    """The baseline under the very server code and flags of `healthrecords serve`."""
     port = free_port()
-    if server.nodelay_launcher:
-        argv = ["-m", "bench.nodelay_serve", "bench.baseline:app_factory", str(port)]
-        argv.append(str(server.workers))
-        return running("baseline", argv, env, log_dir, port=port, health_path="/health")
-    # The same ASGI server and flags as `healthrecords serve` (see entrypoints/cli.py).
-    argv = [
-        "-m",
-        "uvicorn",
-        "bench.baseline:app_factory",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(server.workers),
-        "--no-access-log",
-        "--no-proxy-headers",
-        "--timeout-graceful-shutdown",
-        "20",
-        "--log-level",
-        "warning",
-    ]
+    argv = ["-m", "bench.serve_baseline", str(port), str(server.workers)]
     return running("baseline", argv, env, log_dir, port=port, health_path="/health")
 
 

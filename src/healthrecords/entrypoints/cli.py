@@ -43,28 +43,16 @@ def migrate_command(_: argparse.Namespace, settings: Settings) -> int:
 
 @command("serve")
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from healthrecords.entrypoints.server import serve
 
     if settings.embedded:
         asyncio.run(_migrate(settings))
     # Workers re-read settings from the environment, so pin what the flags chose.
     os.environ["HEALTHRECORDS_DATA_DIR"] = str(settings.data_dir)
-    uvicorn.run(
-        "healthrecords.entrypoints.http.asgi:app_factory",
-        factory=True,
+    serve(
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=20,
-        # A frame larger than this is refused (close 1009) before it is
-        # buffered; the socket itself accepts messages of 4 KiB at most.
-        ws_max_size=64 * 1024,
-        # Notification frames are a few hundred bytes: per-message deflate
-        # would save nothing and costs ~50 KiB of zlib state per idle socket.
-        ws_per_message_deflate=False,
     )
     return 0
 
