@@ -85,7 +85,8 @@ def rate_limit_store(container: Container) -> Store:
     return FailOpenStore(RedisStore(container.redis, namespace=namespace))
 
 
-def _is_auth_route(request: Request[Any, Any, Any]) -> bool:
+# async: Litestar hands a sync check to the thread pool, once per request.
+async def _is_auth_route(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith(AUTH_PREFIX)
 
 
