@@ -116,3 +116,27 @@ async def test_the_same_engine_serves_again_once_the_server_is_back(
         found = await uow.users.get(user.id)
     assert found is not None
     assert found.id == user.id
+
+
+async def test_pooled_connections_that_died_fail_one_unit_of_work_then_are_replaced(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings
+) -> None:
+    # No pre-ping on checkout: a server restart between requests is noticed by
+    # the next query. That unit of work is Unavailable (503), SQLAlchemy drops
+    # every pooled connection, and the ones after it connect afresh.
+    async def read_in_two_sessions_at_once() -> None:
+        async with (
+            unit_of_work(engine, production_settings) as first,
+            unit_of_work(engine, production_settings) as second,
+        ):
+            await first.users.get(uuid4())
+            await second.users.get(uuid4())
+
+    await read_in_two_sessions_at_once()  # both pooled connections now open
+    pg_proxy.cut()
+    pg_proxy.restore()
+    with pytest.raises(Unavailable):
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.get(uuid4())
+    for _ in range(3):
+        await read_in_two_sessions_at_once()

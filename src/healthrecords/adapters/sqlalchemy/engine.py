@@ -31,11 +31,16 @@ def create_engine(url: str, pool_size: int = 20) -> AsyncEngine:
     # The timeouts bound how long a request can hang on an unreachable server
     # (refused: at once; partitioned: connect 5 s, a query 10 s) before it
     # answers 503; no query of this API comes near them.
+    # No pre-ping (a round trip per checkout): a pooled connection found dead
+    # fails its request with 503, SQLAlchemy then invalidates the whole pool,
+    # and the next requests connect afresh (tests/faults). pool_recycle drops
+    # connections before common server or proxy idle limits do.
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
+        pool_recycle=1800,
         pool_timeout=5,
         connect_args={"timeout": 5, "command_timeout": 10},
     )
