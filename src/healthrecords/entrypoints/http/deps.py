@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor, RequestContext
 from healthrecords.domain.errors import AuthenticationFailed
+from healthrecords.entrypoints.http.active_users import ActiveUsers
 
 INACTIVE = "The access token is missing, invalid or expired."
 
@@ -28,20 +29,33 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
     return token.strip()
 
 
-async def provide_actor(
-    request: Request[Any, Any, Any], container: NamedDependency[Container]
-) -> Actor:
-    claims = container.access_tokens.verify(bearer_token(request))
-    # The role and activation come from the stored user, not only the token,
-    # so a deactivated account stops at once.
-    async with container.uow() as uow:
-        user = await uow.users.get(claims.subject)
-    if user is None or not user.is_active or user.role != claims.role:
-        raise AuthenticationFailed(INACTIVE)
-    return Actor(id=user.id, role=user.role, context=request_context(request))
+class ActorProvider:
+    """Builds the calling Actor from the bearer token and the stored user."""
+
+    def __init__(self, container: Container, active: ActiveUsers | None = None) -> None:
+        self._container = container
+        self._active = active or ActiveUsers()
+
+    async def __call__(self, request: Request[Any, Any, Any]) -> Actor:
+        claims = self._container.access_tokens.verify(bearer_token(request))
+        # The role and activation come from the stored user, not only the
+        # token, so a deactivated account stops within ACTIVE_USER_SECONDS.
+        if self._active.role_of(claims.subject) is not claims.role:
+            read_at = self._active.now()
+            async with self._container.uow() as uow:
+                user = await uow.users.get(claims.subject)
+            if user is None or not user.is_active or user.role != claims.role:
+                raise AuthenticationFailed(INACTIVE)
+            self._active.remember(user.id, user.role, read_at)
+        return Actor(id=claims.subject, role=claims.role, context=request_context(request))
 
 
 def dependencies(container: Container) -> dict[str, Provide]:
+    provider = ActorProvider(container)
+
+    async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+        return await provider(request)
+
     return {
         "container": Provide(lambda: container, sync_to_thread=False, use_cache=True),
         "actor": Provide(provide_actor),
