@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Table, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import AuditEventRow
 from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.pagination import Cursor
+
+AUDIT_TABLE = cast(Table, AuditEventRow.__table__)
 
 
 def _to_event(row: AuditEventRow) -> AuditEvent:
@@ -36,8 +39,12 @@ class SqlAuditLog:
         self._session = session
 
     async def add(self, event: AuditEvent) -> None:
-        self._session.add(
-            AuditEventRow(
+        # A Core insert: the row is never read back in this session, so the
+        # ORM's flush (identity map, dependency sort, state events) is pure
+        # overhead. Every other repository flushes its own adds, so nothing
+        # pending relies on this call to reach the database.
+        await self._session.execute(
+            insert(AUDIT_TABLE).values(
                 id=event.id,
                 occurred_at=event.occurred_at,
                 actor_id=event.actor_id,
@@ -51,7 +58,6 @@ class SqlAuditLog:
                 client_address=(event.client_address or None) and event.client_address[:64],
             )
         )
-        await self._session.flush()
 
     async def list(
         self,
