@@ -35,11 +35,7 @@ from healthrecords.entrypoints.http.middleware import (
 )
 from healthrecords.entrypoints.http.openapi_errors import document_problems
 from healthrecords.entrypoints.http.problems import EXCEPTION_HANDLERS
-from healthrecords.entrypoints.http.rate_limits import (
-    STORE,
-    rate_limit_middleware,
-    rate_limit_store,
-)
+from healthrecords.entrypoints.http.rate_limits import rate_limit_middleware
 from healthrecords.entrypoints.http.sockets.notifications import notifications_socket
 
 API_ROUTES: Sequence[ControllerRouterHandler] = (
@@ -72,7 +68,6 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         dependencies=dependencies(container),
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_context_middleware, *rate_limit_middleware(container)],
-        stores={STORE: rate_limit_store(container)},
         before_send=[security_headers_hook(settings.hsts_max_age)],
         cors_config=(
             CORSConfig(
