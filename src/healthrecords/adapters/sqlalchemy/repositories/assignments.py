@@ -4,13 +4,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.sqlalchemy.models import AssignmentRow
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.errors import Conflict
+
+# Built once, with bound parameters: asked on every read of a patient's data.
+ACTIVE_PAIR = select(AssignmentRow).where(
+    AssignmentRow.doctor_id == bindparam("doctor_id"),
+    AssignmentRow.patient_id == bindparam("patient_id"),
+    AssignmentRow.revoked_at.is_(None),
+)
 
 
 def _to_assignment(row: AssignmentRow) -> Assignment:
@@ -53,11 +60,7 @@ class SqlAssignmentRepository:
 
     async def get_active(self, doctor_id: UUID, patient_id: UUID) -> Assignment | None:
         row = await self._session.scalar(
-            select(AssignmentRow).where(
-                AssignmentRow.doctor_id == doctor_id,
-                AssignmentRow.patient_id == patient_id,
-                AssignmentRow.revoked_at.is_(None),
-            )
+            ACTIVE_PAIR, {"doctor_id": doctor_id, "patient_id": patient_id}
         )
         return _to_assignment(row) if row else None
 

@@ -13,7 +13,9 @@ from healthrecords.adapters.sqlalchemy.models import AuditEventRow
 from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.pagination import Cursor
 
-AUDIT_TABLE = cast(Table, AuditEventRow.__table__)
+# Built once: the values travel as parameters, so nothing is coerced or
+# compiled per request (the compiled form is cached).
+INSERT_EVENT = insert(cast(Table, AuditEventRow.__table__))
 
 
 def _to_event(row: AuditEventRow) -> AuditEvent:
@@ -44,19 +46,20 @@ class SqlAuditLog:
         # overhead. Every other repository flushes its own adds, so nothing
         # pending relies on this call to reach the database.
         await self._session.execute(
-            insert(AUDIT_TABLE).values(
-                id=event.id,
-                occurred_at=event.occurred_at,
-                actor_id=event.actor_id,
-                actor_role=event.actor_role,
-                action=event.action,
-                target_type=event.target_type,
-                target_id=event.target_id,
-                patient_id=event.patient_id,
-                outcome=event.outcome.value,
-                request_id=event.request_id[:64],
-                client_address=(event.client_address or None) and event.client_address[:64],
-            )
+            INSERT_EVENT,
+            {
+                "id": event.id,
+                "occurred_at": event.occurred_at,
+                "actor_id": event.actor_id,
+                "actor_role": event.actor_role,
+                "action": event.action,
+                "target_type": event.target_type,
+                "target_id": event.target_id,
+                "patient_id": event.patient_id,
+                "outcome": event.outcome.value,
+                "request_id": event.request_id[:64],
+                "client_address": (event.client_address or None) and event.client_address[:64],
+            },
         )
 
     async def list(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, select, tuple_, union_all, update
+from sqlalchemy import Select, bindparam, select, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +15,10 @@ from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.records import Record, RecordType
 
 TABLE = "health_record"
+# Built once, with a bound parameter: nothing to construct or coerce per read.
+LIVE_BY_ID = select(RecordRow).where(
+    RecordRow.id == bindparam("record_id"), RecordRow.deleted_at.is_(None)
+)
 
 
 def seal_record(cipher: FieldCipher, record: Record) -> dict[str, object]:
@@ -79,9 +83,7 @@ class SqlRecordRepository:
         await self._session.flush()
 
     async def get(self, record_id: UUID) -> Record | None:
-        row = await self._session.scalar(
-            select(RecordRow).where(RecordRow.id == record_id, RecordRow.deleted_at.is_(None))
-        )
+        row = await self._session.scalar(LIVE_BY_ID, {"record_id": record_id})
         return open_record(self._cipher, row) if row else None
 
     async def list(
