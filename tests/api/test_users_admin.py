@@ -72,6 +72,13 @@ async def test_deactivation_stops_access_tokens_within_seconds_and_refresh_token
     assert still.status_code == 401
     await login(client, email, password)
 
+    events = await client.get(
+        "/api/audit/", params={"actor_id": str(admin.id)}, headers=admin.headers
+    )
+    trail = [(e["action"], e["target_id"]) for e in events.json()["items"]]
+    assert ("user.deactivate", user["id"]) in trail
+    assert ("user.activate", user["id"]) in trail
+
 
 async def test_only_admins_manage_users(client: Client, make_user: MakeUser) -> None:
     for role in (Role.PATIENT, Role.DOCTOR):

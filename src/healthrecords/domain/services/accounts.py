@@ -8,6 +8,7 @@ import unicodedata
 from uuid import UUID, uuid4
 
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.audit import Outcome
 from healthrecords.domain.emails import email_problem, local_part, normalise_email
 from healthrecords.domain.errors import (
     AuthenticationFailed,
@@ -22,6 +23,7 @@ from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.services.trail import Target, audit_event
 from healthrecords.domain.users import Role, User
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,10 @@ class AccountService:
                 await uow.users.update(user)
             if not is_active:
                 await uow.refresh_tokens.revoke_all_for_user(user_id, now)
+            # Who switched an account off or on is part of the trail admins read.
+            action = "user.activate" if is_active else "user.deactivate"
+            target = Target(action=action, type="user", id=user_id)
+            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
         log.info(
             "account activation changed",
