@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol, TypeVar
-from uuid import UUID, uuid4
 
 import pytest
-from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
-from healthrecords.domain.users import Role, User
+from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.app import create_app
+from tests.people import SeededUser, seed_user
 
-# Cheapest parameters argon2 accepts: these users are made directly in the
-# database for tests that are not about passwords.
-_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@dataclass(frozen=True)
-class TestUser:
-    id: UUID
-    email: str
-    password: str
-    role: Role
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
+TestUser = SeededUser
 MakeUser = Callable[..., Awaitable[TestUser]]
 T = TypeVar("T")
 
@@ -82,26 +61,6 @@ def make_user(container: Container, in_app_loop: InAppLoop) -> MakeUser:
     """Create an active user straight in the database and mint its access token."""
 
     async def make(role: Role = Role.PATIENT, full_name: str = "Test Person") -> TestUser:
-        password = secrets.token_urlsafe(16)
-        now = datetime.now(UTC)
-        user = User(
-            id=uuid4(),
-            email=f"{role.value}-{secrets.token_hex(6)}@example.test",
-            full_name=full_name,
-            role=role,
-            is_active=True,
-            password_hash=_FAST_HASHER.hash(password),
-            created_at=now,
-            updated_at=now,
-        )
-
-        async def store() -> None:
-            async with container.uow() as uow:
-                await uow.users.add(user)
-                await uow.commit()
-
-        await in_app_loop(store)
-        token, _ = container.access_tokens.issue(user.id, role)
-        return TestUser(user.id, user.email, password, role, token)
+        return await in_app_loop(lambda: seed_user(container, role, full_name))
 
     return make

@@ -25,7 +25,7 @@ from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.users import Role
 from tests.faults.processes import ApiServer, Process, settings_env, start_api, start_worker
 from tests.faults.proxy import TcpProxy, proxy_for
-from tests.faults.users import SeededUser, seed_user
+from tests.people import SeededUser, seed_user
 
 DEADLINE = 60.0
 PATH = "/api/ws/notifications/"

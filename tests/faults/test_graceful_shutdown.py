@@ -12,38 +12,18 @@ import asyncio
 import json
 import signal
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
-from healthrecords.bootstrap import Container, build_container
-from healthrecords.config import Settings
-from tests.faults.processes import ApiServer, settings_env, start_api
+from healthrecords.bootstrap import Container
+from tests.faults.processes import ApiServer
 from tests.faults.proxy import TcpProxy
-from tests.faults.users import seed_user
+from tests.people import seed_user
 
 IN_FLIGHT = 8
-
-
-@pytest.fixture
-async def direct(production_settings: Settings) -> AsyncIterator[Container]:
-    container = build_container(production_settings)
-    yield container
-    await container.aclose()
-
-
-@pytest.fixture
-async def api(
-    pg_proxy: TcpProxy, production_settings: Settings, database_url: str, tmp_path: Path
-) -> AsyncIterator[ApiServer]:
-    env = settings_env(production_settings, database_url=pg_proxy.url_for(database_url))
-    server = await start_api(env, tmp_path)
-    yield server
-    await server.stop()
 
 
 async def wait_until(condition: object, what: str, deadline: float = 10.0) -> None:

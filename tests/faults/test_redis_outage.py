@@ -18,23 +18,16 @@ import pytest
 import websockets
 from sqlalchemy import text
 
-from healthrecords.bootstrap import Container, build_container
+from healthrecords.bootstrap import Container
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
 from tests.faults.processes import ApiServer, Process, settings_env, start_api, start_worker
 from tests.faults.proxy import TcpProxy
-from tests.faults.users import seed_user
+from tests.people import seed_user
 
 PROBLEM = "application/problem+json"
 CLIENT_TIMEOUT = 15.0
 DELIVERY_DEADLINE = 45.0
-
-
-@pytest.fixture
-async def direct(production_settings: Settings) -> AsyncIterator[Container]:
-    container = build_container(production_settings)
-    yield container
-    await container.aclose()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from healthrecords.bootstrap import build_container
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
 from tests.faults.processes import ApiServer, settings_env, start_api
-from tests.faults.users import SeededUser, seed_user
+from tests.people import SeededUser, seed_user
 
 # The fuzzer sends thousands of requests from one address and guesses
 # passwords; the limits are tested elsewhere and would only answer 429 here.

@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.faults.processes import ApiServer
-from tests.faults.users import SeededUser
+from tests.people import SeededUser
 
 MAX_EXAMPLES = int(os.environ.get("HEALTHRECORDS_FUZZ_EXAMPLES", "12"))
 RANDOM = os.environ.get("HEALTHRECORDS_FUZZ_RANDOM") == "1"

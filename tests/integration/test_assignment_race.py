@@ -12,7 +12,7 @@ from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.users import Role
-from tests.integration.people import add_user
+from tests.people import add_user
 
 
 @pytest.fixture(scope="module")

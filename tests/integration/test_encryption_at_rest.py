@@ -26,7 +26,7 @@ from healthrecords.domain.services.records import NewRecord
 from healthrecords.domain.users import Role
 from tests import servers
 from tests.conftest import key_ring, key_ring_env
-from tests.integration.people import add_user
+from tests.people import add_user
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,9 @@ from healthrecords.adapters.redis.notification_queue import (
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.notifications import NotificationKind
-from healthrecords.domain.users import Role, User
+from healthrecords.domain.users import Role
 from healthrecords.entrypoints.worker.settings import build_worker
+from tests.people import add_user
 
 DEADLINE = 10.0
 
@@ -45,21 +46,7 @@ async def container(production_settings: Settings) -> AsyncIterator[Container]:
 
 
 async def _recipient(container: Container) -> UUID:
-    now = datetime.now(UTC)
-    user = User(
-        id=uuid4(),
-        email=f"{uuid4().hex}@example.test",
-        full_name="R",
-        role=Role.DOCTOR,
-        is_active=True,
-        password_hash="x",
-        created_at=now,
-        updated_at=now,
-    )
-    async with container.uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
-    return user.id
+    return (await add_user(container, Role.DOCTOR)).id
 
 
 async def _write(container: Container, recipient: UUID) -> UUID:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import pytest
 
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.notifications import NotificationKind
-from healthrecords.domain.users import Role, User
+from healthrecords.domain.users import Role
+from tests.people import add_user
 
 KIND = NotificationKind.ASSIGNMENT_CREATED
 
@@ -25,21 +26,7 @@ async def store(settings: Settings) -> AsyncIterator[Container]:
 
 
 async def _user(container: Container) -> UUID:
-    now = datetime.now(UTC)
-    user = User(
-        id=uuid4(),
-        email=f"{uuid4().hex}@example.test",
-        full_name="Recipient",
-        role=Role.DOCTOR,
-        is_active=True,
-        password_hash="x",
-        created_at=now,
-        updated_at=now,
-    )
-    async with container.uow() as uow:
-        await uow.users.add(user)
-        await uow.commit()
-    return user.id
+    return (await add_user(container, Role.DOCTOR)).id
 
 
 async def _add(container: Container, recipient: UUID, at: datetime | None = None) -> UUID:

@@ -15,7 +15,7 @@ from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.users import Role
-from tests.integration.people import add_user
+from tests.people import add_user
 
 RECORDS = 3000
 LIMIT = 20

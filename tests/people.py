@@ -1,4 +1,4 @@
-"""Users made straight in the database, with an access token, for process tests."""
+"""Users made straight in the database, for tests that are not about accounts."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from argon2 import PasswordHasher
 
 from healthrecords.bootstrap import Container
+from healthrecords.domain.actor import Actor
 from healthrecords.domain.users import Role, User
 
 # Cheapest parameters argon2 accepts: these tests are not about passwords.
@@ -30,8 +31,9 @@ class SeededUser:
 
 
 async def seed_user(
-    container: Container, role: Role = Role.PATIENT, full_name: str = "Fault Tester"
+    container: Container, role: Role = Role.PATIENT, full_name: str = "Test Person"
 ) -> SeededUser:
+    """An active user that can sign in, with an access token already minted."""
     password = secrets.token_urlsafe(16)
     now = datetime.now(UTC)
     user = User(
@@ -49,3 +51,9 @@ async def seed_user(
         await uow.commit()
     token, _ = container.access_tokens.issue(user.id, role)
     return SeededUser(user.id, user.email, password, role, token)
+
+
+async def add_user(container: Container, role: Role) -> Actor:
+    """An active user as the Actor that services take."""
+    user = await seed_user(container, role)
+    return Actor(id=user.id, role=role)
