@@ -148,6 +148,11 @@ def list_my_patients(actor: Actor) -> Decision:
     return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
 
 
+def read_doctor_feed(actor: Actor) -> Decision:
+    """`/api/doctors/notifications/` is the doctor's view of its own inbox."""
+    return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
+
+
 def read_audit(actor: Actor) -> Decision:
     return ALLOW if actor.role is Role.ADMIN else FORBIDDEN
 

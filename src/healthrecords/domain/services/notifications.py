@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID
 
+from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from healthrecords.domain.notifications import Notification
@@ -14,7 +15,6 @@ from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationPublisher, NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from healthrecords.domain.users import Role
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class NotificationService:
         limit: int = 20,
         cursor: str | None = None,
     ) -> Page[Notification]:
-        if actor.role is not Role.DOCTOR:
+        if policy.read_doctor_feed(actor) is not policy.Decision.ALLOW:
             raise Forbidden("Only doctors have a doctor's notification feed.")
         return await self.list(
             actor, unread_only=unread_only, after=after, limit=limit, cursor=cursor
