@@ -48,6 +48,7 @@ from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
 from healthrecords.domain.services.notifications import NotificationService
+from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
 
 ReadinessCheck = Callable[[], Awaitable[None]]
@@ -111,6 +112,10 @@ class Container:
     @cached_property
     def records(self) -> RecordService:
         return RecordService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def record_history(self) -> RecordHistoryService:
+        return RecordHistoryService(self.uow, self.clock)
 
     @cached_property
     def assignments(self) -> AssignmentService:

@@ -105,6 +105,18 @@ ROUTES = (
     Route("DELETE", R, "/api/records/{record}/", (401, 204, 404, 403, 404, 404, 404)),
     Route(
         "GET",
+        R + "/versions",
+        "/api/records/{record}/versions/",
+        (401, 200, 404, 200, 404, 404, 404),
+    ),
+    Route(
+        "GET",
+        R + "/versions/{version:int}",
+        "/api/records/{record}/versions/1/",
+        (401, 200, 404, 200, 404, 404, 404),
+    ),
+    Route(
+        "GET",
         R + "/annotations",
         "/api/records/{record}/annotations/",
         (401, 200, 404, 200, 404, 404, 404),

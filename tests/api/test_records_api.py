@@ -53,6 +53,7 @@ async def test_record_lifecycle_with_etags(client: Client, make_user: MakeUser) 
         "created_at",
         "updated_at",
         "version",
+        "updated_by",
     }
     assert record["patient_id"] == record["author_id"] == str(patient.id)
     url = f"/api/records/{record['id']}/"

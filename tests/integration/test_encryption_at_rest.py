@@ -22,7 +22,7 @@ from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import KeyRing, Settings
 from healthrecords.domain.errors import StoredDataUnreadable
 from healthrecords.domain.records import RecordType
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests import servers
 from tests.conftest import key_ring, key_ring_env
@@ -60,9 +60,14 @@ async def test_no_plaintext_health_data_in_the_database(
     )
     await container.annotations.annotate(doctor, record.id, f"{marker}-body")
     assert (await container.records.get(patient, record.id)).title == f"{marker}-title"
+    # The first version is now kept in the history table.
+    await container.records.update(
+        patient, record.id, RecordChanges(title="t2", record_type=RecordType.NOTE, content="c2")
+    )
 
     needle = marker.encode()
-    for table in ("health_record", "annotation", "audit_event", "notification"):
+    tables = ("health_record", "health_record_version", "annotation", "audit_event", "notification")
+    for table in tables:
         for row in await raw_rows(container, f"SELECT * FROM {table}"):
             assert not any(needle in as_bytes(v) for v in row), table
     if settings.embedded:
@@ -98,6 +103,31 @@ async def test_a_ciphertext_moved_to_another_row_fails_to_decrypt(
     assert [getattr(r, "row_id", None) for r in failures] == [str(target.id)]
     # The source row itself is untouched and still reads.
     assert (await container.records.get(patient, source.id)).title == "Diagnosis X"
+
+
+async def test_a_kept_version_moved_to_another_version_fails_to_decrypt(
+    container: Container,
+) -> None:
+    """The AAD of a kept version binds its number: history cannot be rewritten by copying."""
+    patient = await add_user(container, Role.PATIENT)
+    first = NewRecord(title="Original diagnosis", record_type=RecordType.CONDITION, content="a")
+    record = await container.records.create(patient, first)
+    for title in ("second", "third"):
+        change = RecordChanges(title=title, record_type=RecordType.NOTE, content=title)
+        await container.records.update(patient, record.id, change)
+    assert (await container.record_history.get(patient, record.id, 2)).title == "second"
+    async with container.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE health_record_version SET title_ciphertext = (SELECT title_ciphertext"
+                " FROM health_record_version WHERE record_id = :r AND version = 1)"
+                " WHERE record_id = :r AND version = 2"
+            ),
+            {"r": _db_id(container, record.id)},
+        )
+    with pytest.raises(StoredDataUnreadable):
+        await container.record_history.get(patient, record.id, 2)
+    assert (await container.record_history.get(patient, record.id, 1)).title == first.title
 
 
 def _db_id(container: Container, ident: UUID) -> object:
@@ -141,18 +171,23 @@ async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
             patient, NewRecord(title=f"t{i}", record_type=RecordType.NOTE, content=f"c{i}")
         )
         await before.annotations.annotate(doctor, record.id, f"b{i}")
+        change = RecordChanges(title=f"t{i}", record_type=RecordType.NOTE, content=f"c{i}")
+        await before.records.update(patient, record.id, change)
         made.append(record)
     await before.aclose()
 
     during = build_container(dataclasses.replace(fresh_settings, encryption_keys=both))
     report = await during.rotate_encryption_keys(batch_size=2)
     assert (report.records_rotated, report.annotations_rotated) == (5, 5)
+    assert report.record_versions_rotated == 5
     assert report.unreadable == []
-    assert report.batches == 6
+    assert report.batches == 9
     again = await during.rotate_encryption_keys(batch_size=2)
     assert (again.records_rotated, again.annotations_rotated, again.batches) == (0, 0, 0)
     keys = await raw_rows(
-        during, "SELECT key_id FROM health_record UNION ALL SELECT key_id FROM annotation"
+        during,
+        "SELECT key_id FROM health_record UNION ALL SELECT key_id FROM annotation"
+        " UNION ALL SELECT key_id FROM health_record_version",
     )
     assert {k for (k,) in keys} == {"new"}
     await during.aclose()
@@ -161,6 +196,8 @@ async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
     page = await after.records.list(patient, limit=100)
     assert sorted(r.title for r in page.items) == [f"t{i}" for i in range(5)]
     for record in made:
+        first = await after.record_history.get(patient, record.id, 1)
+        assert first.title == record.title
         notes = await after.annotations.for_record(patient, record.id)
         assert [n.body for n in notes] == [record.title.replace("t", "b")]
     await after.aclose()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import uuid4
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from healthrecords.adapters.sqlalchemy import migrate
 from healthrecords.adapters.sqlalchemy.engine import create_engine
@@ -47,3 +49,74 @@ async def test_migrations_up_and_down_on_postgresql(postgres_server: str) -> Non
 
 async def test_migrations_up_and_down_on_sqlite(tmp_path: Path) -> None:
     await _up_down_up(f"sqlite+aiosqlite:///{tmp_path / 'hr.db'}")
+
+
+async def _existing_rows_get_history(url: str) -> None:
+    """0004 over a database with data: updated_by = author_id, history = the current version."""
+    engine = create_engine(url)
+    ids = {"patient": uuid4(), "doctor": uuid4(), "record": uuid4()}
+    db = {k: (v.bytes if url.startswith("sqlite") else v) for k, v in ids.items()}
+    now = datetime.now(UTC)
+    try:
+        await migrate.upgrade(engine, "0002")
+        async with engine.begin() as conn:
+            for who, role in (("patient", "patient"), ("doctor", "doctor")):
+                await conn.execute(
+                    text(
+                        "INSERT INTO user_account (id, email, full_name, role, is_active,"
+                        " password_hash, notification_seq, created_at, updated_at)"
+                        " VALUES (:id, :email, 'N', :role, true, 'x', 0, :now, :now)"
+                    ),
+                    {"id": db[who], "email": f"{who}@example.test", "role": role, "now": now},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO health_record (id, patient_id, author_id, record_type, key_id,"
+                    " title_ciphertext, content_ciphertext, recorded_at, created_at,"
+                    " updated_at, version) VALUES (:id, :patient, :doctor, 'note', 'k',"
+                    " :blob, :blob, :now, :now, :now, 3)"
+                ),
+                {
+                    "id": db["record"],
+                    "patient": db["patient"],
+                    "doctor": db["doctor"],
+                    "blob": b"sealed",
+                    "now": now,
+                },
+            )
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(text("SELECT updated_by, author_id, version FROM health_record"))
+            ).one()
+            assert row[0] == row[1] == db["doctor"]
+            assert row[2] == 3
+            kept = await conn.scalar(text("SELECT count(*) FROM health_record_version"))
+            assert kept == 0  # version 3 is the record row itself: the history starts there
+            verified = await conn.scalar(text("SELECT verified FROM user_account LIMIT 1"))
+            assert not verified
+        await migrate.downgrade(engine, "0002")
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("health_record")}
+            )
+            assert "updated_by" not in columns
+            assert await conn.scalar(text("SELECT count(*) FROM health_record")) == 1
+        await migrate.downgrade(engine)
+        assert await _tables(url) == set()
+    finally:
+        await engine.dispose()
+
+
+async def test_existing_records_get_updated_by_and_a_history_on_postgresql(
+    postgres_server: str,
+) -> None:
+    url = await servers.create_database(postgres_server)
+    try:
+        await _existing_rows_get_history(url)
+    finally:
+        await servers.drop_database(postgres_server, url)
+
+
+async def test_existing_records_get_updated_by_and_a_history_on_sqlite(tmp_path: Path) -> None:
+    await _existing_rows_get_history(f"sqlite+aiosqlite:///{tmp_path / 'hr.db'}")

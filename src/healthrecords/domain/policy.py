@@ -113,6 +113,8 @@ async def annotate(
 
 
 read_annotations = read_record
+# A record's earlier versions are part of the record: whoever may read it, may read them.
+read_record_versions = read_record
 
 
 def create_assignment(actor: Actor, patient_id: UUID) -> Decision:

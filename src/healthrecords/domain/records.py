@@ -33,3 +33,34 @@ class Record:
     updated_at: datetime
     version: int
     deleted_at: datetime | None = None
+    # Who made the current version; None only on Records built before it existed.
+    updated_by: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordVersion:
+    """One stored state of a record: the current one, or an earlier one kept on change."""
+
+    record_id: UUID
+    patient_id: UUID
+    version: int
+    title: str
+    record_type: RecordType
+    content: str
+    recorded_at: datetime
+    updated_at: datetime
+    updated_by: UUID
+
+    @classmethod
+    def of(cls, record: Record) -> RecordVersion:
+        return cls(
+            record_id=record.id,
+            patient_id=record.patient_id,
+            version=record.version,
+            title=record.title,
+            record_type=record.record_type,
+            content=record.content,
+            recorded_at=record.recorded_at,
+            updated_at=record.updated_at,
+            updated_by=record.updated_by or record.author_id,
+        )

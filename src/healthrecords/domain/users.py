@@ -22,3 +22,5 @@ class User:
     password_hash: str
     created_at: datetime
     updated_at: datetime
+    # A doctor account an admin has checked (PATCH /api/users/{id}/); meaningless for others.
+    verified: bool = False

@@ -18,7 +18,8 @@ from healthrecords.config import Settings
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rotate = sub.add_parser(
-        "rotate-keys", help="re-encrypt records and annotations under the current key"
+        "rotate-keys",
+        help="re-encrypt records, their kept versions and annotations under the current key",
     )
     rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
 

@@ -10,6 +10,7 @@ from healthrecords.adapters.memory.annotations import MemoryAnnotationRepository
 from healthrecords.adapters.memory.assignments import MemoryAssignmentRepository
 from healthrecords.adapters.memory.audit import MemoryAuditLog
 from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
+from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRepository
 from healthrecords.adapters.memory.records import MemoryRecordRepository
 from healthrecords.adapters.memory.store import MemoryStore
 from healthrecords.adapters.memory.tokens import MemoryRefreshTokenRepository
@@ -20,6 +21,7 @@ TABLES = (
     "refresh_token_families",
     "refresh_tokens",
     "records",
+    "record_versions",
     "assignments",
     "annotations",
     "notifications",
@@ -42,6 +44,7 @@ class MemoryUnitOfWork:
             w["refresh_token_families"], w["refresh_tokens"]
         )
         self.records = MemoryRecordRepository(w["records"])
+        self.record_versions = MemoryRecordVersionRepository(w["record_versions"])
         self.assignments = MemoryAssignmentRepository(w["assignments"])
         self.annotations = MemoryAnnotationRepository(w["annotations"])
         self.notifications = MemoryNotificationRepository(w["notifications"])

@@ -9,6 +9,7 @@ the version), so a concurrent edit is never overwritten with older text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -17,8 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from healthrecords.adapters.security.cipher import FieldCipher
-from healthrecords.adapters.sqlalchemy.models import AnnotationRow, RecordRow
+from healthrecords.adapters.sqlalchemy.models import AnnotationRow, RecordRow, RecordVersionRow
 from healthrecords.adapters.sqlalchemy.repositories.annotations import TABLE as ANNOTATIONS
+from healthrecords.adapters.sqlalchemy.repositories.record_versions import version_aad
 from healthrecords.adapters.sqlalchemy.repositories.records import TABLE as RECORDS
 from healthrecords.domain.errors import StoredDataUnreadable
 
@@ -30,6 +32,7 @@ class RotationReport:
     current_key_id: str
     records_rotated: int = 0
     annotations_rotated: int = 0
+    record_versions_rotated: int = 0
     skipped_changed: int = 0
     unreadable: list[str] = field(default_factory=list)
     batches: int = 0
@@ -39,10 +42,15 @@ class RotationReport:
 class _Sealed:
     """A table with encrypted columns: which columns, and what else must be unchanged."""
 
-    model: type[RecordRow] | type[AnnotationRow]
+    model: type[RecordRow] | type[AnnotationRow] | type[RecordVersionRow]
     table: str
     columns: dict[str, str]  # field name bound in the AAD -> ciphertext column
     unchanged: tuple[str, ...]
+    aad: Callable[[Any], dict[str, Any]] | None = None  # all but `field`; None: the row's own
+
+
+def _row_aad(table: str, row: Any) -> dict[str, Any]:
+    return {"table": table, "row_id": row.id, "patient_id": row.patient_id}
 
 
 RECORD_COLUMNS = _Sealed(
@@ -52,6 +60,14 @@ RECORD_COLUMNS = _Sealed(
     ("key_id", "version"),
 )
 ANNOTATION_COLUMNS = _Sealed(AnnotationRow, ANNOTATIONS, {"body": "body_ciphertext"}, ("key_id",))
+# Kept versions never change, so key_id alone says the row is as it was read.
+VERSION_COLUMNS = _Sealed(
+    RecordVersionRow,
+    "health_record_version",
+    {"title": "title_ciphertext", "content": "content_ciphertext"},
+    ("key_id",),
+    version_aad,
+)
 
 
 async def rotate_keys(
@@ -62,6 +78,9 @@ async def rotate_keys(
     report.annotations_rotated = await _rotate(
         sessions, cipher, batch_size, report, ANNOTATION_COLUMNS
     )
+    report.record_versions_rotated = await _rotate(
+        sessions, cipher, batch_size, report, VERSION_COLUMNS
+    )
     return report
 
 
@@ -69,7 +88,7 @@ def _reseal(cipher: FieldCipher, sealed: _Sealed, row: Any) -> dict[str, bytes]:
     """Every encrypted column of the row under the current key (AAD unchanged)."""
     fresh: dict[str, bytes] = {}
     for name, column in sealed.columns.items():
-        aad = {"table": sealed.table, "field": name, "row_id": row.id, "patient_id": row.patient_id}
+        aad = {**(sealed.aad(row) if sealed.aad else _row_aad(sealed.table, row)), "field": name}
         plain = cipher.decrypt(getattr(row, column), key_id=row.key_id, **aad)
         fresh[column] = cipher.encrypt(plain, **aad)[1]
     return fresh

@@ -16,6 +16,9 @@ from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
 )
+from healthrecords.adapters.sqlalchemy.repositories.record_versions import (
+    SqlRecordVersionRepository,
+)
 from healthrecords.adapters.sqlalchemy.repositories.records import SqlRecordRepository
 from healthrecords.adapters.sqlalchemy.repositories.tokens import SqlRefreshTokenRepository
 from healthrecords.adapters.sqlalchemy.repositories.users import SqlUserRepository
@@ -24,6 +27,7 @@ from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
 from healthrecords.domain.ports.users import UserRepository
@@ -64,6 +68,9 @@ class SqlUnitOfWork:
         self.users: UserRepository = SqlUserRepository(self.session)
         self.refresh_tokens: RefreshTokenRepository = SqlRefreshTokenRepository(self.session)
         self.records: RecordRepository = SqlRecordRepository(self.session, self._cipher)
+        self.record_versions: RecordVersionRepository = SqlRecordVersionRepository(
+            self.session, self._cipher
+        )
         self.assignments: AssignmentRepository = SqlAssignmentRepository(self.session)
         self.annotations: AnnotationRepository = SqlAnnotationRepository(self.session, self._cipher)
         self.notifications: NotificationRepository = SqlNotificationRepository(self.session)

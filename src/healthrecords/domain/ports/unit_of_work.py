@@ -8,6 +8,7 @@ from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
 from healthrecords.domain.ports.users import UserRepository
@@ -19,6 +20,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     records: RecordRepository
+    record_versions: RecordVersionRepository
     assignments: AssignmentRepository
     annotations: AnnotationRepository
     notifications: NotificationRepository

@@ -16,7 +16,13 @@ from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
-from healthrecords.domain.records import CONTENT_MAX_BYTES, TITLE_MAX_CHARS, Record, RecordType
+from healthrecords.domain.records import (
+    CONTENT_MAX_BYTES,
+    TITLE_MAX_CHARS,
+    Record,
+    RecordType,
+    RecordVersion,
+)
 from healthrecords.domain.services.trail import Target, audit_alone, audit_event, enforce
 from healthrecords.domain.users import Role
 
@@ -77,6 +83,7 @@ class RecordService:
             created_at=now,
             updated_at=now,
             version=1,
+            updated_by=actor.id,
         )
         target = Target(action="record.create", type="record", id=record.id, patient_id=patient_id)
         notify: list[UUID] = []
@@ -182,6 +189,7 @@ class RecordService:
                 recorded_at=changes.recorded_at or current.recorded_at,
                 updated_at=now,
                 version=current.version + 1,
+                updated_by=actor.id,
             )
             # Compare-and-set: of concurrent writers of the same version, one wins.
             if not await uow.records.update(updated, current.version):
@@ -189,6 +197,8 @@ class RecordService:
                 if expected_version is not None:
                     raise stale
                 raise Conflict("The record was changed by someone else just now; try again.")
+            # The compare-and-set above won, so this version is kept exactly once.
+            await uow.record_versions.add(RecordVersion.of(current))
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
         return updated

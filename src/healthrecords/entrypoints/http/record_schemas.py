@@ -48,6 +48,8 @@ class RecordOut(msgspec.Struct):
     created_at: datetime
     updated_at: datetime
     version: int
+    # Who made this version: the author until someone else changed it.
+    updated_by: UUID
 
     @classmethod
     def of(cls, r: Record) -> RecordOut:
@@ -62,6 +64,7 @@ class RecordOut(msgspec.Struct):
             r.created_at,
             r.updated_at,
             r.version,
+            r.updated_by or r.author_id,
         )
 
 

@@ -5,6 +5,7 @@ from healthrecords.adapters.sqlalchemy.models.assignments import AssignmentRow
 from healthrecords.adapters.sqlalchemy.models.audit import AuditEventRow
 from healthrecords.adapters.sqlalchemy.models.base import Base
 from healthrecords.adapters.sqlalchemy.models.notifications import NotificationRow
+from healthrecords.adapters.sqlalchemy.models.record_versions import RecordVersionRow
 from healthrecords.adapters.sqlalchemy.models.records import RecordRow
 from healthrecords.adapters.sqlalchemy.models.tokens import RefreshTokenFamilyRow, RefreshTokenRow
 from healthrecords.adapters.sqlalchemy.models.users import UserRow
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "NotificationRow",
     "RecordRow",
+    "RecordVersionRow",
     "RefreshTokenFamilyRow",
     "RefreshTokenRow",
     "UserRow",

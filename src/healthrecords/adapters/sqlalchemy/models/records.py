@@ -38,3 +38,5 @@ class RecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    # Who made the current version (the author until someone else changes it).
+    updated_by: Mapped[UUID] = mapped_column(ForeignKey("user_account.id"))

@@ -16,6 +16,8 @@ class UserRow(Base):
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A doctor account an admin has checked; shown to patients before they grant access.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str] = mapped_column(String(255))
     # Last notification seq handed out to this user; bumping it row-locks the
     # recipient, so one recipient's notifications commit in seq order.

@@ -57,6 +57,7 @@ def open_record(cipher: FieldCipher, row: RecordRow) -> Record:
         updated_at=row.updated_at,
         version=row.version,
         deleted_at=row.deleted_at,
+        updated_by=row.updated_by,
     )
 
 
@@ -77,6 +78,7 @@ class SqlRecordRepository:
                 updated_at=record.updated_at,
                 version=record.version,
                 deleted_at=record.deleted_at,
+                updated_by=record.updated_by or record.author_id,
                 **seal_record(self._cipher, record),
             )
         )
@@ -134,6 +136,7 @@ class SqlRecordRepository:
                 recorded_at=record.recorded_at,
                 updated_at=record.updated_at,
                 version=record.version,
+                updated_by=record.updated_by or record.author_id,
                 **seal_record(self._cipher, record),
             )
             .execution_options(synchronize_session=False)

@@ -23,6 +23,7 @@ def _to_user(row: UserRow) -> User:
         password_hash=row.password_hash,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        verified=row.verified,
     )
 
 
@@ -39,6 +40,7 @@ class SqlUserRepository:
                 role=user.role.value,
                 is_active=user.is_active,
                 password_hash=user.password_hash,
+                verified=user.verified,
                 notification_seq=0,
                 created_at=user.created_at,
                 updated_at=user.updated_at,
@@ -63,6 +65,7 @@ class SqlUserRepository:
             return
         row.full_name = user.full_name
         row.is_active = user.is_active
+        row.verified = user.verified
         row.password_hash = user.password_hash
         row.updated_at = user.updated_at
         await self._session.flush()

@@ -21,6 +21,7 @@ from healthrecords.entrypoints.http.record_schemas import (
     RecordPage,
     RecordUpdateIn,
 )
+from healthrecords.entrypoints.http.version_schemas import RecordVersionOut, RecordVersionPage
 
 NEVER_MATCHES = -1
 
@@ -122,6 +123,28 @@ class RecordsController(Controller):
         record_id: FromPath[UUID],
     ) -> None:
         await container.records.delete(actor, record_id)
+
+    @get("/{record_id:uuid}/versions/", summary="A record's versions, newest first (keyset pages)")
+    async def list_versions(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        record_id: FromPath[UUID],
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> RecordVersionPage:
+        page = await container.record_history.list(actor, record_id, limit, cursor)
+        return RecordVersionPage([RecordVersionOut.of(v) for v in page.items], page.next_cursor)
+
+    @get("/{record_id:uuid}/versions/{version:int}/", summary="One version of a record")
+    async def get_version(
+        self,
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        record_id: FromPath[UUID],
+        version: FromPath[int],
+    ) -> RecordVersionOut:
+        return RecordVersionOut.of(await container.record_history.get(actor, record_id, version))
 
     @get("/{record_id:uuid}/annotations/", summary="Doctors' annotations on a record")
     async def list_annotations(
