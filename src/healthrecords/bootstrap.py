@@ -50,6 +50,7 @@ from healthrecords.domain.services.auth import AuthService
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
+from healthrecords.domain.services.verification import VerificationService
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -112,6 +113,10 @@ class Container:
     @cached_property
     def records(self) -> RecordService:
         return RecordService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def verification(self) -> VerificationService:
+        return VerificationService(self.uow, self.clock)
 
     @cached_property
     def record_history(self) -> RecordHistoryService:

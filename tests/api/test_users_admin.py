@@ -157,8 +157,8 @@ async def test_the_doctors_directory_lists_active_doctors_to_anyone_signed_in(
     )
     assert off.status_code == 200
     listed = await all_pages(client, "/api/doctors/", patient.headers)
-    assert {"id": str(doctor.id), "full_name": name} in listed
-    assert all(set(d) == {"id", "full_name"} for d in listed)
+    assert {"id": str(doctor.id), "full_name": name, "verified": False} in listed
+    assert all(set(d) == {"id", "full_name", "verified"} for d in listed)
     assert str(gone.id) not in {d["id"] for d in listed}
     assert str(patient.id) not in {d["id"] for d in listed}
     assert (await client.get("/api/doctors/")).status_code == 401

@@ -239,9 +239,9 @@ async def test_assignment_lists_and_revocation_rights() -> None:
     doctor = w.user(Role.DOCTOR, "Dr Who")
     a = (await w.assignments.assign(patient, doctor.id)).assignment
     await w.assignments.assign(other, doctor.id)
-    assert [x.id for x in await w.assignments.list(patient)] == [a.id]
-    assert len(await w.assignments.list(doctor)) == 2
-    assert len(await w.assignments.list(admin)) == 2
+    assert [x.assignment.id for x in (await w.assignments.list(patient)).items] == [a.id]
+    assert len((await w.assignments.list(doctor)).items) == 2
+    assert len((await w.assignments.list(admin)).items) == 2
     mine = await w.assignments.my_patients(doctor)
     assert {p.id for p in mine} == {patient.id, other.id}
     with pytest.raises(Forbidden):
@@ -254,8 +254,8 @@ async def test_assignment_lists_and_revocation_rights() -> None:
     await w.assignments.revoke(patient, a.id)  # idempotent: no second notification
     revoked = [n for n in w.notifications() if n.kind is NotificationKind.ASSIGNMENT_REVOKED]
     assert len(revoked) == 1
-    assert await w.assignments.list(patient) == []
-    assert len(await w.assignments.list(patient, include_revoked=True)) == 1
+    assert (await w.assignments.list(patient)).items == []
+    assert len((await w.assignments.list(patient, include_revoked=True)).items) == 1
 
 
 async def test_annotations_by_assigned_doctors_notify_the_patient() -> None:

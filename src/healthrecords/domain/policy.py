@@ -155,6 +155,11 @@ def read_doctor_feed(actor: Actor) -> Decision:
     return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
 
 
+def verify_doctor(actor: Actor) -> Decision:
+    """Marking a doctor account as checked is an admin's word, nobody else's."""
+    return ALLOW if actor.role is Role.ADMIN else FORBIDDEN
+
+
 def read_audit(actor: Actor) -> Decision:
     return ALLOW if actor.role is Role.ADMIN else FORBIDDEN
 

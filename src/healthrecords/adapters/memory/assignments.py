@@ -8,6 +8,7 @@ from uuid import UUID
 
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.errors import Conflict
+from healthrecords.domain.pagination import Cursor
 
 
 class MemoryAssignmentRepository:
@@ -46,6 +47,22 @@ class MemoryAssignmentRepository:
             and (a.active or not active_only)
         ]
         return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)
+
+    async def list_page(
+        self,
+        *,
+        doctor_id: UUID | None,
+        patient_id: UUID | None,
+        active_only: bool,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Assignment]:
+        found = [
+            a
+            for a in await self.list(doctor_id, patient_id, active_only)
+            if after is None or (a.created_at, a.id) < (after.at, after.id)
+        ]
+        return found[:limit]
 
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
         stored = self._rows.get(assignment_id)

@@ -6,6 +6,7 @@ from typing import Protocol
 from uuid import UUID
 
 from healthrecords.domain.assignments import Assignment
+from healthrecords.domain.pagination import Cursor
 
 
 class AssignmentRepository(Protocol):
@@ -23,6 +24,18 @@ class AssignmentRepository(Protocol):
         patient_id: UUID | None = None,
         active_only: bool = True,
     ) -> Sequence[Assignment]: ...
+
+    async def list_page(
+        self,
+        *,
+        doctor_id: UUID | None,
+        patient_id: UUID | None,
+        active_only: bool,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Assignment]:
+        """Newest first by (created_at, id), strictly after the cursor."""
+        ...
 
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
         """Revoke if still active; True only for the caller that revoked it."""

@@ -13,6 +13,7 @@ from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput
 from healthrecords.domain.notifications import NotificationKind
+from healthrecords.domain.pagination import DEFAULT_LIMIT, Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -32,6 +33,24 @@ class AssignedPatient:
 class Assigned:
     assignment: Assignment
     created: bool
+    doctor_verified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentView:
+    """An assignment as its parties see it: with whether an admin verified the doctor."""
+
+    assignment: Assignment
+    doctor_verified: bool
+
+
+def _told_patient(assignment: Assignment, by: UUID) -> dict[str, str]:
+    """What a patient is told when someone else changes who may read its file."""
+    return {
+        "assignment_id": str(assignment.id),
+        "doctor_id": str(assignment.doctor_id),
+        "by": str(by),
+    }
 
 
 class AssignmentService:
@@ -49,10 +68,10 @@ class AssignmentService:
         target = Target(action="assignment.create", type="assignment", patient_id=patient_id)
         async with self._uow() as uow:
             await enforce(uow, actor, policy.create_assignment(actor, patient_id), target, now)
-            await self._check_parties(uow, actor, doctor_id, patient_id)
+            verified = await self._check_parties(uow, actor, doctor_id, patient_id)
             existing = await uow.assignments.get_active(doctor_id, patient_id)
             if existing is not None:
-                return await self._repeat(uow, actor, target, existing, now)
+                return await self._repeat(uow, actor, target, existing, now, verified)
             assignment = Assignment(
                 id=uuid4(),
                 doctor_id=doctor_id,
@@ -68,35 +87,49 @@ class AssignmentService:
                 raced = await uow.assignments.get_active(doctor_id, patient_id)
                 if raced is None:
                     raise
-                return await self._repeat(uow, actor, target, raced, now)
+                return await self._repeat(uow, actor, target, raced, now, verified)
             note = await uow.notifications.add(
                 doctor_id,
                 NotificationKind.ASSIGNMENT_CREATED,
                 {"assignment_id": str(assignment.id), "patient_id": str(patient_id)},
                 now,
             )
+            notes = [note.id]
+            if actor.id != patient_id:
+                # Someone else opened the file (an admin): the patient must know at once.
+                kind = NotificationKind.ASSIGNMENT_CREATED
+                told = await uow.notifications.add(
+                    patient_id, kind, _told_patient(assignment, actor.id), now
+                )
+                notes.append(told.id)
             target = Target(
                 action=target.action, type=target.type, id=assignment.id, patient_id=patient_id
             )
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        await self._queue.enqueue([note.id])
-        return Assigned(assignment, created=True)
+        await self._queue.enqueue(notes)
+        return Assigned(assignment, created=True, doctor_verified=verified)
 
     @staticmethod
     async def _repeat(
-        uow: UnitOfWork, actor: Actor, target: Target, existing: Assignment, at: datetime
+        uow: UnitOfWork,
+        actor: Actor,
+        target: Target,
+        existing: Assignment,
+        at: datetime,
+        verified: bool,
     ) -> Assigned:
         target = Target(
             action=target.action, type=target.type, id=existing.id, patient_id=existing.patient_id
         )
         await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, at))
         await uow.commit()
-        return Assigned(existing, created=False)
+        return Assigned(existing, created=False, doctor_verified=verified)
 
     async def _check_parties(
         self, uow: UnitOfWork, actor: Actor, doctor_id: UUID, patient_id: UUID
-    ) -> None:
+    ) -> bool:
+        """Raise unless both parties are valid; whether the doctor is verified."""
         errors: list[FieldError] = []
         doctor = await uow.users.get(doctor_id)
         if doctor is None or doctor.role is not Role.DOCTOR or not doctor.is_active:
@@ -107,18 +140,43 @@ class AssignmentService:
                 errors.append(FieldError("patient_id", "is not a patient"))
         if errors:
             raise InvalidInput("The assignment is not valid.", errors)
+        return doctor is not None and doctor.verified
 
-    async def list(self, actor: Actor, include_revoked: bool = False) -> Sequence[Assignment]:
+    async def list(
+        self,
+        actor: Actor,
+        include_revoked: bool = False,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[AssignmentView]:
+        """Newest first, keyset pages; each with whether its doctor is verified."""
+        check_limit(limit)
+        after = Cursor.decode(cursor) if cursor else None
         doctor_id, patient_id = policy.assignment_scope(actor)
         now = self._clock.now()
         async with self._uow() as uow:
-            found = await uow.assignments.list(
-                doctor_id=doctor_id, patient_id=patient_id, active_only=not include_revoked
+            found = list(
+                await uow.assignments.list_page(
+                    doctor_id=doctor_id,
+                    patient_id=patient_id,
+                    active_only=not include_revoked,
+                    limit=limit + 1,
+                    after=after,
+                )
             )
+            verified: dict[UUID, bool] = {}
+            for a in found[:limit]:
+                if a.doctor_id not in verified:
+                    doctor = await uow.users.get(a.doctor_id)
+                    verified[a.doctor_id] = doctor is not None and doctor.verified
             target = Target(action="assignment.list", type="assignment", patient_id=patient_id)
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        return found
+        items = [AssignmentView(a, verified[a.doctor_id]) for a in found[:limit]]
+        more = len(found) > limit
+        last = items[-1].assignment if items else None
+        next_cursor = Cursor(last.created_at, last.id).encode() if more and last else None
+        return Page(items, next_cursor)
 
     async def revoke(self, actor: Actor, assignment_id: UUID) -> None:
         """Idempotent: revoking a revoked assignment changes nothing."""
@@ -141,9 +199,16 @@ class AssignmentService:
                 {"assignment_id": str(assignment.id), "patient_id": str(assignment.patient_id)},
                 now,
             )
+            notes = [note.id]
+            if actor.id != assignment.patient_id:
+                kind = NotificationKind.ASSIGNMENT_REVOKED
+                told = await uow.notifications.add(
+                    assignment.patient_id, kind, _told_patient(assignment, actor.id), now
+                )
+                notes.append(told.id)
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        await self._queue.enqueue([note.id])
+        await self._queue.enqueue(notes)
 
     async def my_patients(self, actor: Actor) -> Sequence[AssignedPatient]:
         now = self._clock.now()

@@ -28,7 +28,14 @@ class RefreshTokenIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ActivationIn(msgspec.Struct, forbid_unknown_fields=True):
-    is_active: bool
+    """PATCH /api/users/{id}/: either field or both; an empty body is refused."""
+
+    is_active: bool | msgspec.UnsetType = msgspec.UNSET
+    verified: bool | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.is_active is msgspec.UNSET and self.verified is msgspec.UNSET:
+            raise ValueError("name is_active, verified or both")
 
 
 class TokensOut(msgspec.Struct):
@@ -49,11 +56,18 @@ class UserOut(msgspec.Struct):
     role: str
     is_active: bool
     created_at: datetime
+    verified: bool
 
     @classmethod
     def of(cls, user: User) -> UserOut:
         return cls(
-            user.id, user.email, user.full_name, user.role.value, user.is_active, user.created_at
+            user.id,
+            user.email,
+            user.full_name,
+            user.role.value,
+            user.is_active,
+            user.created_at,
+            user.verified,
         )
 
 
@@ -65,6 +79,8 @@ class UserPage(msgspec.Struct):
 class DoctorOut(msgspec.Struct):
     id: UUID
     full_name: str
+    # Checked by an admin; patients can tell before granting access.
+    verified: bool
 
 
 class DoctorPage(msgspec.Struct):

@@ -106,9 +106,11 @@ class AssignmentOut(msgspec.Struct):
     active: bool
     revoked_at: datetime | None
     revoked_by: UUID | None
+    # Whether an admin has verified the doctor's account (PATCH /api/users/{id}/).
+    doctor_verified: bool
 
     @classmethod
-    def of(cls, a: Assignment) -> AssignmentOut:
+    def of(cls, a: Assignment, doctor_verified: bool) -> AssignmentOut:
         return cls(
             a.id,
             a.doctor_id,
@@ -118,7 +120,13 @@ class AssignmentOut(msgspec.Struct):
             a.active,
             a.revoked_at,
             a.revoked_by,
+            doctor_verified,
         )
+
+
+class AssignmentPage(msgspec.Struct):
+    items: list[AssignmentOut]
+    next_cursor: str | None
 
 
 class AssignedPatientOut(msgspec.Struct):

@@ -4,13 +4,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import AssignmentRow
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.errors import Conflict
+from healthrecords.domain.pagination import Cursor
 
 # Built once, with bound parameters: asked on every read of a patient's data.
 ACTIVE_PAIR = select(AssignmentRow).where(
@@ -80,6 +82,32 @@ class SqlAssignmentRepository:
         if active_only:
             query = query.where(AssignmentRow.revoked_at.is_(None))
         return [_to_assignment(r) for r in await self._session.scalars(query)]
+
+    async def list_page(
+        self,
+        *,
+        doctor_id: UUID | None,
+        patient_id: UUID | None,
+        active_only: bool,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Assignment]:
+        query = select(AssignmentRow).order_by(
+            AssignmentRow.created_at.desc(), AssignmentRow.id.desc()
+        )
+        if doctor_id is not None:
+            query = query.where(AssignmentRow.doctor_id == doctor_id)
+        if patient_id is not None:
+            query = query.where(AssignmentRow.patient_id == patient_id)
+        if active_only:
+            query = query.where(AssignmentRow.revoked_at.is_(None))
+        if after is not None:
+            query = query.where(
+                tuple_(AssignmentRow.created_at, AssignmentRow.id)
+                < after_key(after, AssignmentRow.created_at, AssignmentRow.id)
+            )
+        rows = await self._session.scalars(query.limit(limit))
+        return [_to_assignment(r) for r in rows]
 
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
         result = await self._session.execute(

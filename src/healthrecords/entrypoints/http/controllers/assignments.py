@@ -12,7 +12,12 @@ from litestar.params import FromPath, QueryParameter, RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
-from healthrecords.entrypoints.http.record_schemas import AssignmentIn, AssignmentOut
+from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from healthrecords.entrypoints.http.record_schemas import (
+    AssignmentIn,
+    AssignmentOut,
+    AssignmentPage,
+)
 
 
 class AssignmentsController(Controller):
@@ -38,17 +43,25 @@ class AssignmentsController(Controller):
         data: RequestBody[AssignmentIn],
     ) -> Response[AssignmentOut]:
         made = await container.assignments.assign(actor, data.doctor_id, data.patient_id)
-        return Response(AssignmentOut.of(made.assignment), status_code=201 if made.created else 200)
+        return Response(
+            AssignmentOut.of(made.assignment, made.doctor_verified),
+            status_code=201 if made.created else 200,
+        )
 
-    @get("/", summary="The caller's assignments (admins: all), newest first")
+    @get("/", summary="The caller's assignments (admins: all), newest first (keyset pages)")
     async def list_assignments(
         self,
         container: NamedDependency[Container],
         actor: NamedDependency[Actor],
         include_revoked: Annotated[bool, QueryParameter()] = False,
-    ) -> list[AssignmentOut]:
-        found = await container.assignments.list(actor, include_revoked)
-        return [AssignmentOut.of(a) for a in found]
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> AssignmentPage:
+        page = await container.assignments.list(actor, include_revoked, limit, cursor)
+        return AssignmentPage(
+            [AssignmentOut.of(v.assignment, v.doctor_verified) for v in page.items],
+            page.next_cursor,
+        )
 
     @delete("/{assignment_id:uuid}/", summary="Revoke: the doctor's access ends at once")
     async def revoke(

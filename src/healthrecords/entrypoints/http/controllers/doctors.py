@@ -19,7 +19,7 @@ class DoctorsDirectoryController(Controller):
     tags = ("doctors",)
     security = ({"BearerToken": []},)
 
-    @get("/", summary="Active doctors {id, full_name}, oldest account first")
+    @get("/", summary="Active doctors {id, full_name, verified}, oldest account first")
     async def list_doctors(
         self,
         container: NamedDependency[Container],
@@ -28,4 +28,6 @@ class DoctorsDirectoryController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> DoctorPage:
         page = await container.accounts.list_doctors(actor, limit, cursor)
-        return DoctorPage([DoctorOut(d.id, d.full_name) for d in page.items], page.next_cursor)
+        return DoctorPage(
+            [DoctorOut(d.id, d.full_name, d.verified) for d in page.items], page.next_cursor
+        )

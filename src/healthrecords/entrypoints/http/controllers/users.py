@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter, RequestBody
@@ -35,8 +36,11 @@ class UsersController(Controller):
 
     @patch(
         "/{user_id:uuid}/",
-        summary="Activate or deactivate an account (admins only)",
-        description="Deactivating revokes every refresh token; access tokens stop at once.",
+        summary="Activate or deactivate an account, or verify a doctor (admins only)",
+        description=(
+            "Deactivating revokes every refresh token; access tokens stop at once. "
+            "`verified` marks a doctor account as checked by an admin."
+        ),
     )
     async def set_active(
         self,
@@ -45,4 +49,10 @@ class UsersController(Controller):
         user_id: FromPath[UUID],
         data: RequestBody[ActivationIn],
     ) -> UserOut:
-        return UserOut.of(await container.accounts.set_active(actor, user_id, data.is_active))
+        user = None
+        if data.is_active is not msgspec.UNSET:
+            user = await container.accounts.set_active(actor, user_id, data.is_active)
+        if data.verified is not msgspec.UNSET:
+            user = await container.verification.set_verified(actor, user_id, data.verified)
+        assert user is not None  # the body names at least one field
+        return UserOut.of(user)
