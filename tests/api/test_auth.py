@@ -55,7 +55,7 @@ async def test_register_returns_the_user_without_password_material(client: Clien
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "email", "full_name", "role", "is_active", "created_at"}
+    assert set(body) == {"id", "email", "full_name", "role", "is_active", "created_at", "verified"}
     assert body["email"] == email
     assert body["full_name"] == "Ada Lovelace"
     assert body["role"] == "doctor"

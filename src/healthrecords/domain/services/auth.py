@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from healthrecords.domain.actor import Actor
+from healthrecords.domain.actor import Actor, RequestContext
+from healthrecords.domain.audit import Outcome
 from healthrecords.domain.emails import normalise_email
 from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.security import AccessTokenCodec, PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.services.sign_in_trail import sign_in_event, write_alone
 from healthrecords.domain.tokens import RefreshToken, RefreshTokenFamily
 from healthrecords.domain.users import User
 
@@ -70,10 +72,13 @@ class AuthService:
         self._refresh_ttl = refresh_ttl
         self._dummy_hash: str | None = None
 
-    async def login(self, email: str, password: str) -> TokenPair:
+    async def login(
+        self, email: str, password: str, context: RequestContext | None = None
+    ) -> TokenPair:
         key = account_key(email)
         wait = await self._attempts.retry_after(key)
         if wait > 0:
+            await self._refused("auth.login.locked", email, context)
             raise TooManyAttempts(TOO_MANY_FAILURES, wait)
         # Made before the lookup, so the one-off cost of creating it falls on
         # the first login of any kind, not on the first unknown email.
@@ -87,6 +92,23 @@ class AuthService:
         if user is None or not verified or not user.is_active:
             await self._attempts.record_failure(key)
             log.info("login failed")
+            why = (
+                "unknown_account"
+                if user is None
+                else "bad_password"
+                if not verified
+                else "inactive"
+            )
+            await write_alone(
+                self._uow,
+                sign_in_event(
+                    f"auth.login.{why}",
+                    Outcome.NOT_FOUND if user is None else Outcome.DENIED,
+                    context,
+                    self._clock.now(),
+                    target=user,
+                ),
+            )
             raise AuthenticationFailed(INVALID_CREDENTIALS)
         await self._attempts.reset(key)
         now = self._clock.now()
@@ -99,11 +121,14 @@ class AuthService:
             family = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
             await uow.refresh_tokens.add_family(family)
             pair = await self._issue(uow, user, family.id, now)
+            await uow.audit.add(
+                sign_in_event("auth.login", Outcome.SUCCESS, context, now, target=user, by=user)
+            )
             await uow.commit()
         log.info("login succeeded", extra={"user_id": str(user.id)})
         return pair
 
-    async def refresh(self, refresh_token: str) -> TokenPair:
+    async def refresh(self, refresh_token: str, context: RequestContext | None = None) -> TokenPair:
         now = self._clock.now()
         async with self._uow() as uow:
             token = await uow.refresh_tokens.get_by_hash(token_digest(refresh_token))
@@ -122,6 +147,9 @@ class AuthService:
             # depend on timing.
             if token.spent_at is not None or not await uow.refresh_tokens.spend(token.id, now):
                 await uow.refresh_tokens.revoke_family(family.id, now)
+                await uow.audit.add(
+                    sign_in_event("auth.refresh.reuse", Outcome.DENIED, context, now, target=user)
+                )
                 await uow.commit()
                 log.warning(
                     "refresh token reuse: family revoked",
@@ -137,10 +165,18 @@ class AuthService:
         now = self._clock.now()
         async with self._uow() as uow:
             token = await uow.refresh_tokens.get_by_hash(token_digest(refresh_token))
-            if token is None or token.user_id != actor.id:
-                return
-            await uow.refresh_tokens.revoke_family(token.family_id, now)
+            mine = token is not None and token.user_id == actor.id
+            if token is not None and mine:
+                await uow.refresh_tokens.revoke_family(token.family_id, now)
+            outcome = Outcome.SUCCESS if mine else Outcome.NOT_FOUND
+            await uow.audit.add(
+                sign_in_event(
+                    "auth.logout", outcome, actor.context, now, target_id=actor.id, by=actor
+                )
+            )
             await uow.commit()
+            if not mine:
+                return
         log.info("logged out", extra={"user_id": str(actor.id)})
 
     async def _issue(
@@ -160,6 +196,14 @@ class AuthService:
         access, claims = self._access_tokens.issue(user.id, user.role)
         lifetime = int((claims.expires_at - claims.issued_at).total_seconds())
         return TokenPair(access_token=access, refresh_token=raw, expires_in=lifetime)
+
+    async def _refused(self, action: str, email: str, context: RequestContext | None) -> None:
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(normalise_email(email))
+        await write_alone(
+            self._uow,
+            sign_in_event(action, Outcome.DENIED, context, self._clock.now(), target=user),
+        )
 
     async def _unknown_user_hash(self) -> str:
         if self._dummy_hash is None:

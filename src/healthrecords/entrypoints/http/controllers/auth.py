@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import RequestBody
@@ -16,6 +18,7 @@ from healthrecords.entrypoints.http.account_schemas import (
     TokensOut,
     UserOut,
 )
+from healthrecords.entrypoints.http.deps import request_context
 
 
 class AuthController(Controller):
@@ -34,15 +37,23 @@ class AuthController(Controller):
 
     @post("/login/", summary="Trade email and password for tokens", status_code=200)
     async def login(
-        self, container: NamedDependency[Container], data: RequestBody[LoginIn]
+        self,
+        container: NamedDependency[Container],
+        request: Request[Any, Any, Any],
+        data: RequestBody[LoginIn],
     ) -> TokensOut:
-        return TokensOut.of(await container.auth.login(data.email, data.password))
+        pair = await container.auth.login(data.email, data.password, request_context(request))
+        return TokensOut.of(pair)
 
     @post("/refresh/", summary="Spend a refresh token for a new pair", status_code=200)
     async def refresh(
-        self, container: NamedDependency[Container], data: RequestBody[RefreshTokenIn]
+        self,
+        container: NamedDependency[Container],
+        request: Request[Any, Any, Any],
+        data: RequestBody[RefreshTokenIn],
     ) -> TokensOut:
-        return TokensOut.of(await container.auth.refresh(data.refresh_token))
+        pair = await container.auth.refresh(data.refresh_token, request_context(request))
+        return TokensOut.of(pair)
 
     @post(
         "/logout/",
