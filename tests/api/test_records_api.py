@@ -198,7 +198,7 @@ async def test_patient_doctor_session(client: Client, make_user: MakeUser) -> No
     )
     assert note.status_code == 201
     notes = await client.get(f"/api/records/{mine['id']}/annotations/", headers=patient.headers)
-    assert [n["body"] for n in notes.json()] == ["Avoid beta-lactams."]
+    assert [n["body"] for n in notes.json()["items"]] == ["Avoid beta-lactams."]
 
     revoked = await client.delete(f"/api/assignments/{assignment['id']}/", headers=patient.headers)
     assert revoked.status_code == 204

@@ -199,7 +199,7 @@ async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
         first = await after.record_history.get(patient, record.id, 1)
         assert first.title == record.title
         notes = await after.annotations.for_record(patient, record.id)
-        assert [n.body for n in notes] == [record.title.replace("t", "b")]
+        assert [n.body for n in notes.items] == [record.title.replace("t", "b")]
     await after.aclose()
 
 

@@ -271,8 +271,9 @@ async def test_annotations_by_assigned_doctors_notify_the_patient() -> None:
         await w.annotations.annotate(patient, record.id, "Hi")
     with pytest.raises(InvalidInput):
         await w.annotations.annotate(doctor, record.id, "x" * 10_001)
-    assert [a.body for a in await w.annotations.for_record(patient, record.id)] == ["Looks fine."]
-    assert len(await w.annotations.for_record(doctor, record.id)) == 1
+    page = await w.annotations.for_record(patient, record.id)
+    assert [a.body for a in page.items] == ["Looks fine."]
+    assert len((await w.annotations.for_record(doctor, record.id)).items) == 1
     with pytest.raises(NotFound):
         await w.annotations.for_record(stranger, record.id)
     last = w.notifications()[-1]

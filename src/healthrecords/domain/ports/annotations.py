@@ -5,9 +5,16 @@ from typing import Protocol
 from uuid import UUID
 
 from healthrecords.domain.annotations import Annotation
+from healthrecords.domain.pagination import Cursor
 
 
 class AnnotationRepository(Protocol):
     async def add(self, annotation: Annotation) -> None: ...
 
     async def list_for_record(self, record_id: UUID) -> Sequence[Annotation]: ...
+
+    async def list_page(
+        self, record_id: UUID, limit: int, after: Cursor | None
+    ) -> Sequence[Annotation]:
+        """Oldest first by (created_at, id), strictly after the cursor."""
+        ...

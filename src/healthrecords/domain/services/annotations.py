@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from uuid import UUID, uuid4
 
 from healthrecords.domain import policy
@@ -11,6 +10,7 @@ from healthrecords.domain.annotations import BODY_MAX_CHARS, Annotation
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import FieldError, InvalidInput
 from healthrecords.domain.notifications import NotificationKind
+from healthrecords.domain.pagination import DEFAULT_LIMIT, Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
@@ -68,7 +68,16 @@ class AnnotationService:
         await self._queue.enqueue([note.id])
         return annotation
 
-    async def for_record(self, actor: Actor, record_id: UUID) -> Sequence[Annotation]:
+    async def for_record(
+        self,
+        actor: Actor,
+        record_id: UUID,
+        limit: int = DEFAULT_LIMIT,
+        cursor: str | None = None,
+    ) -> Page[Annotation]:
+        """Oldest first (a thread reads top-down), keyset pages; audited under the patient."""
+        check_limit(limit)
+        after = Cursor.decode(cursor) if cursor else None
         now = self._clock.now()
         async with self._uow() as uow:
             record = await uow.records.get(record_id)
@@ -80,7 +89,9 @@ class AnnotationService:
             )
             decision = await policy.read_annotations(actor, record, uow.assignments)
             await enforce(uow, actor, decision, target, now)
-            found = await uow.annotations.list_for_record(record_id)
+            found = list(await uow.annotations.list_page(record_id, limit + 1, after))
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        return found
+        items = found[:limit]
+        more = len(found) > limit
+        return Page(items, Cursor(items[-1].created_at, items[-1].id).encode() if more else None)

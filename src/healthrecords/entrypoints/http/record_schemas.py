@@ -91,6 +91,11 @@ class AnnotationOut(msgspec.Struct):
         return cls(a.id, a.record_id, a.patient_id, a.author_id, a.body, a.created_at)
 
 
+class AnnotationPage(msgspec.Struct):
+    items: list[AnnotationOut]
+    next_cursor: str | None
+
+
 class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
     doctor_id: UUID
     # Admins only: patients always assign to themselves.

@@ -3,12 +3,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import AnnotationRow
 from healthrecords.domain.annotations import Annotation
+from healthrecords.domain.pagination import Cursor
 
 TABLE = "annotation"
 
@@ -62,5 +64,19 @@ class SqlAnnotationRepository:
             select(AnnotationRow)
             .where(AnnotationRow.record_id == record_id)
             .order_by(AnnotationRow.created_at, AnnotationRow.id)
+        )
+        return [open_annotation(self._cipher, r) for r in rows]
+
+    async def list_page(
+        self, record_id: UUID, limit: int, after: Cursor | None
+    ) -> Sequence[Annotation]:
+        query = select(AnnotationRow).where(AnnotationRow.record_id == record_id)
+        if after is not None:
+            query = query.where(
+                tuple_(AnnotationRow.created_at, AnnotationRow.id)
+                > after_key(after, AnnotationRow.created_at, AnnotationRow.id)
+            )
+        rows = await self._session.scalars(
+            query.order_by(AnnotationRow.created_at, AnnotationRow.id).limit(limit)
         )
         return [open_annotation(self._cipher, r) for r in rows]

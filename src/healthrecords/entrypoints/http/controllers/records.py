@@ -16,6 +16,7 @@ from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.entrypoints.http.record_schemas import (
     AnnotationOut,
+    AnnotationPage,
     RecordIn,
     RecordOut,
     RecordPage,
@@ -146,12 +147,17 @@ class RecordsController(Controller):
     ) -> RecordVersionOut:
         return RecordVersionOut.of(await container.record_history.get(actor, record_id, version))
 
-    @get("/{record_id:uuid}/annotations/", summary="Doctors' annotations on a record")
+    @get(
+        "/{record_id:uuid}/annotations/",
+        summary="Doctors' annotations on a record, oldest first (keyset pages)",
+    )
     async def list_annotations(
         self,
         container: NamedDependency[Container],
         actor: NamedDependency[Actor],
         record_id: FromPath[UUID],
-    ) -> list[AnnotationOut]:
-        found = await container.annotations.for_record(actor, record_id)
-        return [AnnotationOut.of(a) for a in found]
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    ) -> AnnotationPage:
+        page = await container.annotations.for_record(actor, record_id, limit, cursor)
+        return AnnotationPage([AnnotationOut.of(a) for a in page.items], page.next_cursor)
