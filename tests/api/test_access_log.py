@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -89,3 +91,97 @@ async def test_bad_paging_is_a_problem(client: Client, make_user: MakeUser) -> N
 
 async def test_the_access_log_needs_a_token(client: Client) -> None:
     assert (await client.get(URL)).status_code == 401
+
+
+async def test_a_flood_of_refused_attempts_is_one_entry_and_real_ones_stay_on_page_one(
+    client: Client, make_user: MakeUser
+) -> None:
+    """Issue 13, item 3: one actor's refused run is one entry with count and last_occurred_at."""
+    patient, doctor = await make_user(Role.PATIENT), await make_user(Role.DOCTOR)
+    impostor = await make_user(Role.PATIENT, full_name="Dr. Gregory House (Cardiology)")
+    record = await create(client, patient)
+    await assign(client, patient, doctor)
+    assert (
+        await client.get(f"/api/records/{record['id']}/", headers=doctor.headers)
+    ).status_code == 200
+    flood = 60
+    refused = await asyncio.gather(
+        *(
+            client.get(
+                "/api/records/", params={"patient_id": str(patient.id)}, headers=impostor.headers
+            )
+            for _ in range(flood)
+        )
+    )
+    assert {r.status_code for r in refused} == {404}
+
+    page = (await client.get(URL, params={"limit": 5}, headers=patient.headers)).json()
+
+    by_impostor = [i for i in page["items"] if i["actor_id"] == str(impostor.id)]
+    assert len(by_impostor) == 1
+    (entry,) = by_impostor
+    assert entry["count"] == flood
+    assert entry["outcome"] == "not_found"
+    assert entry["actor_name"] == "Dr. Gregory House (Cardiology)"
+    assert entry["actor_role"] == "patient"  # beside the name it chose
+    assert entry["last_occurred_at"] >= entry["occurred_at"]
+    # The doctor's real read is still on the first page, one entry per access.
+    reads = [i for i in page["items"] if i["actor_id"] == str(doctor.id)]
+    assert any(i["action"] == "record.read" and i["count"] == 1 for i in reads)
+
+
+async def test_successful_accesses_are_never_collapsed(client: Client, make_user: MakeUser) -> None:
+    patient, doctor = await make_user(Role.PATIENT), await make_user(Role.DOCTOR)
+    record = await create(client, patient)
+    await assign(client, patient, doctor)
+    for _ in range(4):
+        read = await client.get(f"/api/records/{record['id']}/", headers=doctor.headers)
+        assert read.status_code == 200
+    items = (await client.get(URL, params={"limit": 100}, headers=patient.headers)).json()["items"]
+    reads = [i for i in items if i["actor_id"] == str(doctor.id) and i["action"] == "record.read"]
+    assert [i["count"] for i in reads] == [1, 1, 1, 1]
+    assert all(i["last_occurred_at"] == i["occurred_at"] for i in reads)
+
+
+async def test_the_patient_filters_by_outcome(client: Client, make_user: MakeUser) -> None:
+    patient, stranger = await make_user(Role.PATIENT), await make_user(Role.DOCTOR)
+    record = await create(client, patient)
+    hidden = await client.get(f"/api/records/{record['id']}/", headers=stranger.headers)
+    assert hidden.status_code == 404
+
+    only = await client.get(URL, params={"outcome": "not_found"}, headers=patient.headers)
+    assert only.status_code == 200
+    items = only.json()["items"]
+    assert items
+    assert {i["outcome"] for i in items} == {"not_found"}
+    assert items[0]["actor_id"] == str(stranger.id)
+    ok = (await client.get(URL, params={"outcome": "success"}, headers=patient.headers)).json()
+    assert {i["outcome"] for i in ok["items"]} == {"success"}
+    bad = await client.get(URL, params={"outcome": "maybe"}, headers=patient.headers)
+    assert bad.status_code == 400
+    assert bad.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_pages_over_collapsed_runs_count_every_attempt_once(
+    client: Client, make_user: MakeUser
+) -> None:
+    patient = await make_user(Role.PATIENT)
+    strangers = [await make_user(Role.DOCTOR) for _ in range(3)]
+    await create(client, patient)
+    for round_ in range(3):
+        for who in strangers:
+            for _ in range(round_ + 1):
+                response = await client.get(
+                    "/api/records/", params={"patient_id": str(patient.id)}, headers=who.headers
+                )
+                assert response.status_code == 404
+    everything = 0
+    cursor = None
+    while True:
+        params = {"limit": 2, "outcome": "not_found", **({"cursor": cursor} if cursor else {})}
+        page = (await client.get(URL, params=params, headers=patient.headers)).json()
+        assert len(page["items"]) <= 2
+        everything += sum(i["count"] for i in page["items"])
+        if not (cursor := page["next_cursor"]):
+            break
+    assert everything == 3 * (1 + 2 + 3)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from healthrecords.domain.audit import AuditEvent
+from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.pagination import Cursor
 
 
@@ -23,6 +23,7 @@ class MemoryAuditLog:
         actor_id: UUID | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        outcome: Outcome | None = None,
         limit: int,
         after: Cursor | None,
     ) -> Sequence[AuditEvent]:
@@ -33,6 +34,7 @@ class MemoryAuditLog:
             and (actor_id is None or e.actor_id == actor_id)
             and (since is None or e.occurred_at >= since)
             and (until is None or e.occurred_at < until)
+            and (outcome is None or e.outcome == outcome)
             and (after is None or (e.occurred_at, e.id) < (after.at, after.id))
         ]
         found.sort(key=lambda e: (e.occurred_at, e.id), reverse=True)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from healthrecords.domain.audit import AuditEvent
+from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.pagination import Cursor
 
 
@@ -21,6 +21,7 @@ class AuditLog(Protocol):
         actor_id: UUID | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        outcome: Outcome | None = None,
         limit: int,
         after: Cursor | None,
     ) -> Sequence[AuditEvent]:

@@ -1,7 +1,8 @@
 """A patient's own access log: who read or changed their file, and when.
 
 Read from the audit trail (events whose patient is the caller), newest
-first, keyset-paginated. Only patients have one; the read itself is audited.
+first, keyset-paginated, optionally of one outcome; refused runs are collapsed
+(access_entries.py). Only patients have one; the read itself is audited.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from healthrecords.domain.audit import Outcome
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.policy import Decision
 from healthrecords.domain.ports.clock import Clock
-from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.services.access_entries import SCAN_LIMIT, Collapser
 from healthrecords.domain.services.trail import Target, audit_event, enforce
 
 
@@ -33,6 +35,10 @@ class Access:
     target_type: str
     target_id: UUID | None
     outcome: Outcome
+    # Refused attempts of one actor in a row are one entry: how many, and the
+    # latest (occurred_at is the first). 1 and occurred_at for everything else.
+    count: int
+    last_occurred_at: datetime
 
 
 class AccessLogService:
@@ -40,7 +46,9 @@ class AccessLogService:
         self._uow = uow
         self._clock = clock
 
-    async def for_patient(self, actor: Actor, limit: int, cursor: str | None) -> Page[Access]:
+    async def for_patient(
+        self, actor: Actor, limit: int, cursor: str | None, outcome: Outcome | None = None
+    ) -> Page[Access]:
         check_limit(limit)
         after = Cursor.decode(cursor) if cursor else None
         now = self._clock.now()
@@ -54,28 +62,52 @@ class AccessLogService:
         )
         async with self._uow() as uow:
             await enforce(uow, actor, decision, target, now)
-            found = list(await uow.audit.list(patient_id=actor.id, limit=limit + 1, after=after))
+            page, more = await self._collapsed(uow, actor.id, outcome, limit, after)
             names: dict[UUID, str | None] = {}
-            for event in found[:limit]:
-                if event.actor_id is not None and event.actor_id not in names:
-                    user = await uow.users.get(event.actor_id)
-                    names[event.actor_id] = user.full_name if user else None
+            for entry in page.entries:
+                who = entry.newest.actor_id
+                if who is not None and who not in names:
+                    user = await uow.users.get(who)
+                    names[who] = user.full_name if user else None
             # Written after reading, so a page never shows its own read.
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
         items = [
             Access(
-                id=e.id,
-                occurred_at=e.occurred_at,
-                actor_id=e.actor_id,
-                actor_role=e.actor_role,
-                actor_name=names.get(e.actor_id) if e.actor_id else None,
-                action=e.action,
-                target_type=e.target_type,
-                target_id=e.target_id,
-                outcome=e.outcome,
+                id=e.newest.id,
+                occurred_at=e.first_at,
+                actor_id=e.newest.actor_id,
+                actor_role=e.newest.actor_role,
+                actor_name=names.get(e.newest.actor_id) if e.newest.actor_id else None,
+                action=e.newest.action,
+                target_type=e.newest.target_type,
+                target_id=e.newest.target_id,
+                outcome=e.newest.outcome,
+                count=e.count,
+                last_occurred_at=e.newest.occurred_at,
             )
-            for e in found[:limit]
+            for e in page.entries
         ]
-        more = len(found) > limit
-        return Page(items, Cursor(items[-1].occurred_at, items[-1].id).encode() if more else None)
+        last = page.last_consumed
+        return Page(items, Cursor(last.occurred_at, last.id).encode() if more and last else None)
+
+    @staticmethod
+    async def _collapsed(
+        uow: UnitOfWork, patient_id: UUID, outcome: Outcome | None, limit: int, after: Cursor | None
+    ) -> tuple[Collapser, bool]:
+        """Read in chunks until the page is full, the log ends or SCAN_LIMIT; and more?"""
+        page = Collapser(limit)
+        scanned, size = 0, limit + 1  # enough when nothing collapses
+        while scanned < SCAN_LIMIT:
+            chunk = await uow.audit.list(
+                patient_id=patient_id, outcome=outcome, limit=size, after=after
+            )
+            for event in chunk:
+                if not page.feed(event):
+                    return page, True
+            scanned += len(chunk)
+            if len(chunk) < size:
+                return page, False
+            after = Cursor(chunk[-1].occurred_at, chunk[-1].id)
+            size = 200
+        return page, True

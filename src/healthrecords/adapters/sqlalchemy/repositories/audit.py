@@ -69,6 +69,7 @@ class SqlAuditLog:
         actor_id: UUID | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        outcome: Outcome | None = None,
         limit: int,
         after: Cursor | None,
     ) -> Sequence[AuditEvent]:
@@ -82,6 +83,8 @@ class SqlAuditLog:
             query = query.where(AuditEventRow.occurred_at >= since)
         if until is not None:
             query = query.where(AuditEventRow.occurred_at < until)
+        if outcome is not None:
+            query = query.where(AuditEventRow.outcome == outcome.value)
         if after is not None:
             query = query.where(
                 tuple_(AuditEventRow.occurred_at, AuditEventRow.id)

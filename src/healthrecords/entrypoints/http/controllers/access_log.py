@@ -16,6 +16,7 @@ from litestar.params import QueryParameter
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.audit import Outcome
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.services.access_log import Access, AccessLogService
 
@@ -30,6 +31,8 @@ class AccessOut(msgspec.Struct):
     target_type: str
     target_id: UUID | None
     outcome: str
+    count: int
+    last_occurred_at: datetime
 
     @classmethod
     def of(cls, a: Access) -> AccessOut:
@@ -43,6 +46,8 @@ class AccessOut(msgspec.Struct):
             a.target_type,
             a.target_id,
             a.outcome.value,
+            a.count,
+            a.last_occurred_at,
         )
 
 
@@ -59,7 +64,11 @@ class AccessLogController(Controller):
     @get(
         "/",
         summary="Patients only: who read or changed the caller's records, newest first",
-        description="Doctors and admins get 403. Keyset pages: pass next_cursor as cursor.",
+        description=(
+            "Doctors and admins get 403. Keyset pages: pass next_cursor as cursor. "
+            "Refused attempts of one actor in a row are one entry (count, last_occurred_at); "
+            "?outcome= keeps one outcome."
+        ),
     )
     async def access_log(
         self,
@@ -67,7 +76,8 @@ class AccessLogController(Controller):
         actor: NamedDependency[Actor],
         limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        outcome: Annotated[Outcome | None, QueryParameter()] = None,
     ) -> AccessPage:
         service = AccessLogService(container.uow, container.clock)
-        page = await service.for_patient(actor, limit, cursor)
+        page = await service.for_patient(actor, limit, cursor, outcome)
         return AccessPage([AccessOut.of(a) for a in page.items], page.next_cursor)
