@@ -64,8 +64,10 @@ async def test_a_patients_own_assignment_is_not_echoed_back(
     assert await feed(client, patient) == []
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def live(settings: Settings) -> AsyncIterator[LiveServer]:
+    # Closed right after its test: on SQLite a second open app would contend
+    # for the write lock with the session's app in the tests that follow.
     async with live_server(settings) as server:
         yield server
 
@@ -168,6 +170,14 @@ async def test_only_admins_verify_and_only_doctors(client: Client, make_user: Ma
         f"/api/users/{doctor.id}/", json={"verified": "yes"}, headers=admin.headers
     )
     assert bad.status_code == 400
+    # A refused half of a two-field body changes nothing: the patient stays active.
+    both = await client.patch(
+        f"/api/users/{patient.id}/",
+        json={"is_active": False, "verified": True},
+        headers=admin.headers,
+    )
+    assert both.status_code == 422
+    assert (await client.get("/api/auth/me/", headers=patient.headers)).status_code == 200
     assert (await directory(client, patient))[str(doctor.id)]["verified"] is False
 
 

@@ -50,9 +50,12 @@ class UsersController(Controller):
         data: RequestBody[ActivationIn],
     ) -> UserOut:
         user = None
-        if data.is_active is not msgspec.UNSET:
-            user = await container.accounts.set_active(actor, user_id, data.is_active)
+        # Verification first: it refuses everything set_active would refuse (not
+        # an admin, no such user) and more (not a doctor), so a refused body
+        # changes nothing.
         if data.verified is not msgspec.UNSET:
             user = await container.verification.set_verified(actor, user_id, data.verified)
+        if data.is_active is not msgspec.UNSET:
+            user = await container.accounts.set_active(actor, user_id, data.is_active)
         assert user is not None  # the body names at least one field
         return UserOut.of(user)
