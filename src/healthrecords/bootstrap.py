@@ -28,6 +28,7 @@ from healthrecords.adapters.memory.login_attempts import MemoryLoginAttemptLimit
 from healthrecords.adapters.memory.notification_queue import InProcessNotificationQueue
 from healthrecords.adapters.redis.login_attempts import RedisLoginAttemptLimiter
 from healthrecords.adapters.redis.notification_queue import SaqNotificationQueue, saq_queue
+from healthrecords.adapters.redis.readiness import redis_accepts_writes
 from healthrecords.adapters.security.argon2_hasher import Argon2PasswordHasher
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
@@ -175,7 +176,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
             settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
         )
         container.redis = redis
-        container.readiness["redis"] = lambda: _ping_redis(redis)
+        container.readiness["redis"] = lambda: redis_accepts_writes(redis, settings.redis_namespace)
         container.closers.append(redis.aclose)
     _wire_notifications(container)
     return container
@@ -184,10 +185,6 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
 async def _ping_database(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
-
-
-async def _ping_redis(redis: Redis) -> None:
-    await redis.ping()
 
 
 # Messages a socket may have waiting before it counts as too slow and is closed.

@@ -13,6 +13,9 @@ Modes:
 - `cut_when_client_sends(marker)`: forward until a client sends bytes that
   contain `marker` (say b"COMMIT"), then cut without passing them on, so the
   server never sees that statement.
+- `refuse_with(sqlstate)`: like a PostgreSQL that crashed and is recovering
+  (57P03), shutting down (57P01) or full (53300): open connections are reset
+  and new ones get that FATAL ErrorResponse after their startup packet.
 - `restore()`: forward again (new connections; cut ones stay dead).
 """
 
@@ -30,6 +33,8 @@ from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.faults.postgres_refusal import refuse
+
 CHUNK = 64 * 1024
 
 
@@ -37,6 +42,7 @@ class Mode(Enum):
     FORWARD = "forward"
     CUT = "cut"
     BLACKHOLE = "blackhole"
+    REFUSE = "refuse"
 
 
 class TcpProxy:
@@ -55,6 +61,8 @@ class TcpProxy:
         self._flowing = asyncio.Event()
         self._trigger: bytes | None = None
         self.triggered = threading.Event()
+        self.refusing_with = ""
+        self.refused = 0
 
     # -- control, called from the test's thread ---------------------------------
 
@@ -72,6 +80,10 @@ class TcpProxy:
 
     def restore(self) -> None:
         self._call(self._set_mode(Mode.FORWARD))
+
+    def refuse_with(self, sqlstate: str) -> None:
+        self.refusing_with = sqlstate
+        self._call(self._set_mode(Mode.REFUSE))
 
     def cut_when_client_sends(self, marker: bytes) -> None:
         self.triggered.clear()
@@ -107,7 +119,7 @@ class TcpProxy:
             self._flowing.set()
             return
         self._flowing.clear()
-        if mode is Mode.CUT:
+        if mode in (Mode.CUT, Mode.REFUSE):
             for client, upstream in list(self._links):
                 _reset(client)
                 if upstream is not None:
@@ -127,6 +139,9 @@ class TcpProxy:
         self.accepted += 1
         if self.mode is Mode.CUT:
             _reset(writer)
+            return
+        if self.mode is Mode.REFUSE:
+            self.refused += await refuse(reader, writer, self.refusing_with)
             return
         link: tuple[asyncio.StreamWriter, asyncio.StreamWriter | None] = (writer, None)
         self._links.add(link)
@@ -168,7 +183,7 @@ class TcpProxy:
                 if not self._flowing.is_set():
                     self.held += 1
                 await self._flowing.wait()
-                if self.mode is Mode.CUT:
+                if self.mode in (Mode.CUT, Mode.REFUSE):
                     return
                 writer.write(data)
                 await writer.drain()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -140,3 +141,29 @@ async def test_pooled_connections_that_died_fail_one_unit_of_work_then_are_repla
             await uow.users.get(uuid4())
     for _ in range(3):
         await read_in_two_sessions_at_once()
+
+
+@pytest.mark.parametrize("sqlstate", ["57P03", "57P01", "57P02", "53300"])
+async def test_a_server_that_cannot_serve_now_is_unavailable(
+    engine: AsyncEngine, pg_proxy: TcpProxy, production_settings: Settings, sqlstate: str
+) -> None:
+    # asyncpg raises these as generic errors with a SQLSTATE, not as lost
+    # connections: recovery (57P03), shutdown (57P01, 57P02), max_connections.
+    pg_proxy.refuse_with(sqlstate)
+    with pytest.raises(Unavailable):
+        async with unit_of_work(engine, production_settings) as uow:
+            await uow.users.get(uuid4())
+    assert pg_proxy.refused >= 1
+    pg_proxy.restore()
+    async with unit_of_work(engine, production_settings) as uow:
+        assert await uow.users.get(uuid4()) is None
+
+
+@pytest.mark.parametrize("sqlstate", ["08006", "53100", "25006"])
+def test_other_cannot_serve_now_states_count_as_unreachable(sqlstate: str) -> None:
+    class DriverError(Exception):
+        def __init__(self, code: str) -> None:
+            self.sqlstate = code
+
+    assert database_unreachable(DBAPIError("SELECT 1", None, DriverError(sqlstate)))
+    assert not database_unreachable(DBAPIError("SELECT 1", None, DriverError("23505")))

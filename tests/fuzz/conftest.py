@@ -10,8 +10,14 @@ import pytest
 from healthrecords.bootstrap import build_container
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
+
+# The in-process app on both runtime modes, for the property tests that aim at
+# one kind of input (test_time_fuzzing.py).
+from tests.api.conftest import MakeUser, app, client, container, in_app_loop, make_user
 from tests.faults.processes import ApiServer, settings_env, start_api
 from tests.people import SeededUser, seed_user
+
+__all__ = ["app", "client", "container", "in_app_loop", "make_user"]
 
 # The fuzzer sends thousands of requests from one address and guesses
 # passwords; the limits are tested elsewhere and would only answer 429 here.
@@ -35,7 +41,12 @@ async def fuzz_server(
 
 @pytest.fixture(scope="session")
 async def fuzz_users(production_settings: Settings) -> AsyncIterator[dict[str, SeededUser]]:
-    container = build_container(dataclasses.replace(production_settings, access_token_ttl=3600))
-    users = {role.value: await seed_user(container, role) for role in Role}
+    own = build_container(dataclasses.replace(production_settings, access_token_ttl=3600))
+    users = {role.value: await seed_user(own, role) for role in Role}
     yield users
-    await container.aclose()
+    await own.aclose()
+
+
+@pytest.fixture(scope="session")
+async def fuzz_people(make_user: MakeUser) -> dict[Role, SeededUser]:
+    return {role: await make_user(role) for role in Role}

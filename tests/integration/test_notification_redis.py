@@ -148,7 +148,9 @@ def test_production_settings_use_the_redis_adapters(production_settings: Setting
     made = build_container(dataclasses.replace(production_settings))
     assert isinstance(made.notification_queue, SaqNotificationQueue)
     assert made.saq_queue is not None
-    assert production_settings.redis_namespace in made.saq_queue.name
+    prefix = f"{production_settings.redis_namespace}:"
+    assert made.saq_queue.namespace("queued").startswith(prefix)
+    assert made.saq_queue.job_id("deliver:1").startswith(prefix)
 
 
 async def test_a_worker_without_redis_waits_between_dequeues_instead_of_spinning(

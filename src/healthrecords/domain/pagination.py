@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from uuid import UUID
 
 from healthrecords.domain.errors import FieldError, InvalidInput
+from healthrecords.domain.instants import instant_problem
 
 T = TypeVar("T")
 
@@ -40,12 +41,21 @@ class Cursor:
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             at, ident = json.loads(raw)
-            return cls(datetime.fromisoformat(at), UUID(ident))
+            if not isinstance(at, str) or not isinstance(ident, str):
+                raise TypeError("a cursor holds two strings")
+            cursor = cls(datetime.fromisoformat(at), UUID(ident))
         except (ValueError, TypeError, binascii.Error) as exc:
-            raise InvalidInput(
-                "The cursor is not one this API issued.",
-                [FieldError("cursor", "invalid cursor")],
-            ) from exc
+            raise _not_ours() from exc
+        # Cursors are ours, so a naive or unrepresentable time means a forged one.
+        if instant_problem(cursor.at) is not None:
+            raise _not_ours()
+        return cursor
+
+
+def _not_ours() -> InvalidInput:
+    return InvalidInput(
+        "The cursor is not one this API issued.", [FieldError("cursor", "invalid cursor")]
+    )
 
 
 def check_limit(limit: int) -> int:

@@ -12,7 +12,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 from saq import Job
-from saq.queue.redis import RedisQueue
+from saq.queue.redis import PubSubMultiplexer, RedisQueue
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,30 @@ class NotificationRedisQueue(RedisQueue):
     """SAQ's sweep waits up to `abort` seconds (5 by default) for each stuck
     job's worker to acknowledge, one job after another: after a worker is
     killed holding 20 jobs that is 100 seconds of nothing delivered. Delivery
-    is idempotent, so the sweep barely waits before retrying."""
+    is idempotent, so the sweep barely waits before retrying.
+
+    SAQ names its keys `saq:<queue>:...` and `saq:job:<queue>:...`; here they
+    all start with `<key_prefix>:` instead, so the namespace prefixes them as
+    it does every other key. Only SAQ's abort markers (`saq:abort:<job key>`,
+    built by the Job itself, 5 s TTL) keep SAQ's own prefix."""
 
     _unreachable = False
+
+    def __init__(self, redis: Redis, name: str, key_prefix: str) -> None:
+        # Set first: RedisQueue.__init__ derives its key names from namespace().
+        self._key_prefix = key_prefix
+        super().__init__(redis, name=name)
+        # Listens for job status on the job ids, so it must share their prefix.
+        self._pubsub = PubSubMultiplexer(redis.pubsub(), prefix=self.job_id("")[:-1])
+
+    def namespace(self, key: str) -> str:
+        return f"{self._key_prefix}:{super().namespace(key)}"
+
+    def job_id(self, job_key: str) -> str:
+        return f"{self._key_prefix}:{super().job_id(job_key)}"
+
+    def job_key_from_id(self, job_id: str) -> str:
+        return job_id[len(self.job_id("")) :]
 
     async def sweep(self, lock: int = 60, abort: float = 5.0) -> list[str]:
         return await super().sweep(lock, abort=min(abort, STUCK_JOB_ABORT_WAIT))
@@ -56,8 +77,7 @@ class NotificationRedisQueue(RedisQueue):
         return job
 
 
-def queue_name(namespace: str) -> str:
-    return f"{namespace}-notifications"
+QUEUE_NAME = "notifications"
 
 
 def saq_queue(redis_url: str, namespace: str) -> RedisQueue:
@@ -69,7 +89,7 @@ def saq_queue(redis_url: str, namespace: str) -> RedisQueue:
         socket_timeout=5,
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), 1),
     )
-    return NotificationRedisQueue(redis, name=queue_name(namespace))
+    return NotificationRedisQueue(redis, name=QUEUE_NAME, key_prefix=namespace)
 
 
 def delivery_job(notification_id: UUID) -> Job:

@@ -81,9 +81,9 @@ class JwtAccessTokenCodec:
                 },
             )
             now = self._clock.now()
-            issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
-            not_before = datetime.fromtimestamp(int(payload["nbf"]), UTC)
-            expires = datetime.fromtimestamp(int(payload["exp"]), UTC)
+            issued = _instant(payload["iat"])
+            not_before = _instant(payload["nbf"])
+            expires = _instant(payload["exp"])
             if payload["typ"] != "access" or now >= expires + self._leeway:
                 raise AuthenticationFailed(INVALID)
             if now + self._leeway < not_before or now + self._leeway < issued:
@@ -95,5 +95,13 @@ class JwtAccessTokenCodec:
                 issued_at=issued,
                 expires_at=expires,
             )
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+        # OverflowError and OSError: a time claim past what datetime or the C
+        # library can hold (1e20), in a token signed with a real key.
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError, OSError) as exc:
             raise AuthenticationFailed(INVALID) from exc
+
+
+def _instant(claim: object) -> datetime:
+    if isinstance(claim, bool) or not isinstance(claim, int | float):
+        raise TypeError("a time claim must be a number")
+    return datetime.fromtimestamp(int(claim), UTC)

@@ -22,6 +22,7 @@ from healthrecords.adapters.sqlalchemy.repositories.record_versions import (
 from healthrecords.adapters.sqlalchemy.repositories.records import SqlRecordRepository
 from healthrecords.adapters.sqlalchemy.repositories.tokens import SqlRefreshTokenRepository
 from healthrecords.adapters.sqlalchemy.repositories.users import SqlUserRepository
+from healthrecords.adapters.sqlalchemy.sqlstates import cannot_serve_now
 from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
@@ -34,13 +35,17 @@ from healthrecords.domain.ports.users import UserRepository
 
 
 def database_unreachable(exc: BaseException) -> bool:
-    """True for a lost or refused connection, a connect timeout or an exhausted pool.
+    """True for a lost or refused connection, a connect timeout, an exhausted
+    pool, or a server that says it cannot serve now (see sqlstates.py).
 
     Seen here with asyncpg: a refused or reset connect raises the bare OSError,
     a connection lost mid-query a generic DBAPIError marked invalidated, a
-    partition the builtin TimeoutError, a pool wait SQLAlchemy's TimeoutError.
+    partition the builtin TimeoutError, a pool wait SQLAlchemy's TimeoutError,
+    a server in recovery a generic DBAPIError with SQLSTATE 57P03.
     """
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if cannot_serve_now(exc):
         return True
     return isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError)
 

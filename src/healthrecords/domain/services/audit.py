@@ -10,6 +10,7 @@ from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.errors import FieldError, InvalidInput
+from healthrecords.domain.instants import instant_problem
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
@@ -33,9 +34,14 @@ class AuditService:
 
     async def list(self, actor: Actor, query: AuditQuery) -> Page[AuditEvent]:
         check_limit(query.limit)
-        for name, value in (("since", query.since), ("until", query.until)):
-            if value is not None and value.utcoffset() is None:
-                raise InvalidInput("Times need a timezone.", [FieldError(name, "no timezone")])
+        bounds = (("since", query.since), ("until", query.until))
+        found_problems = [
+            FieldError(name, problem)
+            for name, value in bounds
+            if value is not None and (problem := instant_problem(value)) is not None
+        ]
+        if found_problems:
+            raise InvalidInput("The time bounds are not valid.", found_problems)
         after = Cursor.decode(query.cursor) if query.cursor else None
         now = self._clock.now()
         async with self._uow() as uow:

@@ -11,6 +11,7 @@ from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from healthrecords.domain.instants import instant_problem
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
@@ -50,8 +51,9 @@ def check_fields(title: str, content: str, recorded_at: datetime | None) -> None
         errors.append(FieldError("title", f"must be 1 to {TITLE_MAX_CHARS} characters"))
     if len(content.encode()) > CONTENT_MAX_BYTES:
         errors.append(FieldError("content", f"must be at most {CONTENT_MAX_BYTES} bytes"))
-    if recorded_at is not None and recorded_at.utcoffset() is None:
-        errors.append(FieldError("recorded_at", "must include a timezone"))
+    problem = instant_problem(recorded_at) if recorded_at is not None else None
+    if problem is not None:
+        errors.append(FieldError("recorded_at", problem))
     if errors:
         raise InvalidInput("The record is not valid.", errors)
 
