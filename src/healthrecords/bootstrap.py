@@ -36,6 +36,7 @@ from healthrecords.adapters.sqlalchemy.engine import create_engine, create_sessi
 from healthrecords.adapters.sqlalchemy.key_rotation import RotationReport, rotate_keys
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
+from healthrecords.domain.login_limits import LoginLimits
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
@@ -83,15 +84,15 @@ class Container:
     @cached_property
     def login_attempts(self) -> LoginAttemptLimiter:
         s = self.settings
+        limits = LoginLimits(
+            per_address=s.login_max_failures,
+            window_seconds=s.login_failure_window,
+            per_account=s.login_account_max_failures,
+            account_window_seconds=s.login_account_window,
+        )
         if self.redis is not None:
-            return RedisLoginAttemptLimiter(
-                self.redis,
-                s.redis_namespace,
-                self.clock,
-                s.login_max_failures,
-                s.login_failure_window,
-            )
-        return MemoryLoginAttemptLimiter(self.clock, s.login_max_failures, s.login_failure_window)
+            return RedisLoginAttemptLimiter(self.redis, s.redis_namespace, self.clock, limits)
+        return MemoryLoginAttemptLimiter(self.clock, limits)
 
     @cached_property
     def accounts(self) -> AccountService:

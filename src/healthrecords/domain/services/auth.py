@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.emails import normalise_email
 from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts
+from healthrecords.domain.login_limits import LoginAttempt
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.security import AccessTokenCodec, PasswordHasher
@@ -46,11 +47,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def account_key(email: str) -> str:
-    """What login limits are counted under: no store sees the address itself."""
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
-
-
 class AuthService:
     def __init__(
         self,
@@ -70,25 +66,26 @@ class AuthService:
         self._refresh_ttl = refresh_ttl
         self._dummy_hash: str | None = None
 
-    async def login(self, email: str, password: str) -> TokenPair:
-        key = account_key(email)
-        wait = await self._attempts.retry_after(key)
+    async def login(self, email: str, password: str, client_address: str = "unknown") -> TokenPair:
+        """`client_address` is what failures are counted under with the
+        account (HTTP passes the TCP peer); callers without one share one."""
+        attempt = LoginAttempt.of(email, client_address)
+        # Reserved (counted as a failure) before the password is verified, so
+        # concurrent guesses cannot all be verified against one count.
+        wait = await self._attempts.reserve(attempt)
         if wait > 0:
             raise TooManyAttempts(TOO_MANY_FAILURES, wait)
-        # Made before the lookup, so the one-off cost of creating it falls on
-        # the first login of any kind, not on the first unknown email.
-        dummy = await self._unknown_user_hash()
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalise_email(email))
-        # An unknown email is checked against the dummy hash, so it costs the
-        # same time as a known one and answers the same 401.
-        stored = user.password_hash if user else dummy
-        verified = await self._hasher.verify(stored, password)
-        if user is None or not verified or not user.is_active:
-            await self._attempts.record_failure(key)
+        try:
+            user = await self._verified_user(email, password)
+        except Exception:
+            # Undecided (an outage): the guess was not checked, so it is given
+            # back. A cancelled request keeps it: failing closed is safer.
+            await self._attempts.cancel(attempt)
+            raise
+        if user is None:
             log.info("login failed")
             raise AuthenticationFailed(INVALID_CREDENTIALS)
-        await self._attempts.reset(key)
+        await self._attempts.succeeded(attempt)
         now = self._clock.now()
         async with self._uow() as uow:
             if self._hasher.needs_rehash(user.password_hash):
@@ -160,6 +157,20 @@ class AuthService:
         access, claims = self._access_tokens.issue(user.id, user.role)
         lifetime = int((claims.expires_at - claims.issued_at).total_seconds())
         return TokenPair(access_token=access, refresh_token=raw, expires_in=lifetime)
+
+    async def _verified_user(self, email: str, password: str) -> User | None:
+        # Made before the lookup, so the one-off cost of creating it falls on
+        # the first login of any kind, not on the first unknown email.
+        dummy = await self._unknown_user_hash()
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(normalise_email(email))
+        # An unknown email is checked against the dummy hash, so it costs the
+        # same time as a known one and answers the same 401.
+        stored = user.password_hash if user else dummy
+        verified = await self._hasher.verify(stored, password)
+        if user is None or not verified or not user.is_active:
+            return None
+        return user
 
     async def _unknown_user_hash(self) -> str:
         if self._dummy_hash is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import RequestBody
@@ -34,9 +36,14 @@ class AuthController(Controller):
 
     @post("/login/", summary="Trade email and password for tokens", status_code=200)
     async def login(
-        self, container: NamedDependency[Container], data: RequestBody[LoginIn]
+        self,
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        data: RequestBody[LoginIn],
     ) -> TokensOut:
-        return TokensOut.of(await container.auth.login(data.email, data.password))
+        # The TCP peer, as the per-address rate limits use (see README, Limits).
+        address = request.client.host if request.client else "unknown"
+        return TokensOut.of(await container.auth.login(data.email, data.password, address))
 
     @post("/refresh/", summary="Spend a refresh token for a new pair", status_code=200)
     async def refresh(
