@@ -16,7 +16,7 @@ from typing import Any
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from saq.queue.redis import RedisQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -162,9 +162,17 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     )
     container.readiness["database"] = lambda: _ping_database(engine)
     if settings.redis_url:
-        redis = Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        # Blocking: a burst that needs more connections than the pool holds
+        # waits for one (up to the pool timeout) instead of failing at once.
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            timeout=settings.redis_pool_timeout,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=30,
         )
+        redis = Redis.from_pool(pool)
         container.redis = redis
         container.readiness["redis"] = lambda: _ping_redis(redis)
         container.closers.append(redis.aclose)
