@@ -16,7 +16,7 @@ from typing import Any
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from saq.queue.redis import RedisQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,6 +37,7 @@ from healthrecords.adapters.sqlalchemy.engine import create_engine, create_sessi
 from healthrecords.adapters.sqlalchemy.key_rotation import RotationReport, rotate_keys
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
+from healthrecords.domain.login_limits import LoginLimits
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
@@ -86,15 +87,15 @@ class Container:
     @cached_property
     def login_attempts(self) -> LoginAttemptLimiter:
         s = self.settings
+        limits = LoginLimits(
+            per_address=s.login_max_failures,
+            window_seconds=s.login_failure_window,
+            per_account=s.login_account_max_failures,
+            account_window_seconds=s.login_account_window,
+        )
         if self.redis is not None:
-            return RedisLoginAttemptLimiter(
-                self.redis,
-                s.redis_namespace,
-                self.clock,
-                s.login_max_failures,
-                s.login_failure_window,
-            )
-        return MemoryLoginAttemptLimiter(self.clock, s.login_max_failures, s.login_failure_window)
+            return RedisLoginAttemptLimiter(self.redis, s.redis_namespace, self.clock, limits)
+        return MemoryLoginAttemptLimiter(self.clock, limits)
 
     @cached_property
     def accounts(self) -> AccountService:
@@ -172,9 +173,17 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
     )
     container.readiness["database"] = lambda: _ping_database(engine)
     if settings.redis_url:
-        redis = Redis.from_url(
-            settings.redis_url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30
+        # Blocking: a burst that needs more connections than the pool holds
+        # waits for one (up to the pool timeout) instead of failing at once.
+        pool = BlockingConnectionPool.from_url(
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            timeout=settings.redis_pool_timeout,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=30,
         )
+        redis = Redis.from_pool(pool)
         container.redis = redis
         container.readiness["redis"] = lambda: redis_accepts_writes(redis, settings.redis_namespace)
         container.closers.append(redis.aclose)

@@ -63,6 +63,10 @@ class Settings:
     auth_rate_limit_per_minute: int = 60
     login_max_failures: int = 10
     login_failure_window: int = 15 * 60
+    login_account_max_failures: int = 100
+    login_account_window: int = 60 * 60
+    redis_max_connections: int = 64
+    redis_pool_timeout: int = 5
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
@@ -210,6 +214,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         auth_rate_limit_per_minute=num("AUTH_RATE_LIMIT_PER_MINUTE", 60, 1, 1_000_000),
         login_max_failures=num("LOGIN_MAX_FAILURES", 10, 1, 1000),
         login_failure_window=num("LOGIN_FAILURE_WINDOW", 15 * 60, 1, 24 * 3600),
+        # NIST SP 800-63B: no more than 100 consecutive failures per account.
+        login_account_max_failures=num("LOGIN_ACCOUNT_MAX_FAILURES", 100, 1, 100),
+        login_account_window=num("LOGIN_ACCOUNT_WINDOW", 60 * 60, 1, 7 * 24 * 3600),
+        redis_max_connections=num("REDIS_MAX_CONNECTIONS", 64, 4, 10_000),
+        redis_pool_timeout=num("REDIS_POOL_TIMEOUT", 5, 1, 60),
         argon2_memory_kib=num("ARGON2_MEMORY_KIB", 19 * 1024, 19 * 1024, 4 * 1024 * 1024),
         argon2_time_cost=num("ARGON2_TIME_COST", 2, 2, 20),
         argon2_parallelism=num("ARGON2_PARALLELISM", 1, 1, 16),

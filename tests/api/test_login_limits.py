@@ -1,4 +1,8 @@
-"""Failed logins per account: 10 within 15 minutes, then 429 until the window passes."""
+"""Failed logins per (account, address): 10 within 15 minutes, then 429 until the window passes.
+
+Every request here comes from one client address ("testclient"); tests/e2e/test_login_abuse.py
+uses several.
+"""
 
 from __future__ import annotations
 

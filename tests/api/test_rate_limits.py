@@ -46,3 +46,27 @@ async def test_the_auth_routes_have_a_tighter_limit(settings: Settings) -> None:
         assert int(response.headers["retry-after"]) > 0
         # Other routes still have room under the general limit.
         assert (await client.get("/api/doctors/")).status_code == 401
+
+
+async def test_the_ratelimit_headers_describe_the_limit_that_decides(settings: Settings) -> None:
+    async with AsyncTestClient(create_app(limited(settings, general=600, auth=60))) as client:
+        body = {"refresh_token": "x"}
+        first = await client.post("/api/auth/refresh/", json=body)
+        assert first.headers["ratelimit-limit"] == "60"
+        assert first.headers["ratelimit-remaining"] == "59"
+        assert first.headers["ratelimit-policy"] == "60; w=60"
+        # Elsewhere the general limit is the one that applies.
+        other = await client.get("/api/doctors/")
+        assert other.headers["ratelimit-limit"] == "600"
+        assert other.headers["ratelimit-remaining"] == "598"
+
+
+async def test_the_general_limit_decides_on_auth_routes_once_it_is_nearer(
+    settings: Settings,
+) -> None:
+    async with AsyncTestClient(create_app(limited(settings, general=5, auth=60))) as client:
+        for _ in range(3):
+            await client.get("/api/doctors/")
+        response = await client.post("/api/auth/refresh/", json={"refresh_token": "x"})
+        assert response.headers["ratelimit-limit"] == "5"
+        assert response.headers["ratelimit-remaining"] == "1"

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from healthrecords.entrypoints.http.rate_limits import RedisWindowCounter
+from healthrecords.entrypoints.http.rate_limit_counters import RedisWindowCounter
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ async def test_concurrent_hits_each_get_their_own_count(redis: Redis, redis_name
     counter = RedisWindowCounter(redis, f"{redis_namespace}:rate-limit")
     key = f"test-{secrets.token_hex(4)}"
 
-    counted = await asyncio.gather(*(counter.hit(key, 60) for _ in range(50)))
+    counted = [c for [c] in await asyncio.gather(*(counter.hit([key], 60) for _ in range(50)))]
 
     assert sorted(count for count, _ in counted) == list(range(1, 51))
     assert all(0 < reset <= 60 for _, reset in counted)
@@ -34,10 +34,10 @@ async def test_the_window_ends_and_counting_starts_again(
 ) -> None:
     counter = RedisWindowCounter(redis, f"{redis_namespace}:rate-limit")
     key = f"test-{secrets.token_hex(4)}"
-    assert (await counter.hit(key, 1))[0] == 1
-    assert (await counter.hit(key, 1))[0] == 2
+    assert (await counter.hit([key], 1))[0][0] == 1
+    assert (await counter.hit([key], 1))[0][0] == 2
 
     deadline = asyncio.get_running_loop().time() + 5
-    while (count := (await counter.hit(key, 1))[0]) != 1:
+    while (count := (await counter.hit([key], 1))[0][0]) != 1:
         assert asyncio.get_running_loop().time() < deadline, f"window never ended ({count})"
         await asyncio.sleep(0.2)

@@ -12,6 +12,7 @@ from healthrecords.adapters.memory.unit_of_work import MemoryUnitOfWork
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
 from healthrecords.config import KeyRing
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.login_limits import LoginLimits
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.services.accounts import AccountService
 from healthrecords.domain.services.auth import AuthService
@@ -48,7 +49,9 @@ class World:
     def __post_init__(self) -> None:
         keys = KeyRing(current="k1", keys={"k1": secrets.token_bytes(32)})
         self.codec = JwtAccessTokenCodec(keys, "iss", "aud", 300, self.clock)
-        self.attempts = MemoryLoginAttemptLimiter(self.clock, self.max_failures, self.window)
+        self.attempts = MemoryLoginAttemptLimiter(
+            self.clock, LoginLimits(per_address=self.max_failures, window_seconds=self.window)
+        )
         policy = PasswordPolicy(frozenset({"password", "letmein", "qwertyqwerty"}))
         self.accounts = AccountService(self.uow, self.hasher, self.clock, policy)
         self.auth = AuthService(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts
+from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts, Unavailable
 from healthrecords.domain.services.auth import INVALID_CREDENTIALS, token_digest
 from tests.unit.auth_world import World
 
@@ -121,3 +121,30 @@ async def test_logout_revokes_only_the_callers_own_family(world: World) -> None:
     with pytest.raises(AuthenticationFailed):
         await world.auth.refresh(second.refresh_token)
     await world.auth.logout(world.actor(user), "never-issued")
+
+
+async def test_an_attempt_the_database_could_not_decide_is_not_counted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await world.user()
+
+    async def down(password_hash: str, password: str) -> bool:
+        raise Unavailable("database down")
+
+    for _ in range(world.max_failures + 2):
+        with monkeypatch.context() as patched:
+            patched.setattr(world.hasher, "verify", down)
+            with pytest.raises(Unavailable):
+                await world.auth.login(user.email, PASSWORD)
+    # Nothing was verified, so nothing counts against the owner.
+    assert (await world.auth.login(user.email, PASSWORD)).access_token
+
+
+async def test_failures_from_one_address_do_not_stop_another(world: World) -> None:
+    user = await world.user()
+    for _ in range(world.max_failures):
+        with pytest.raises(AuthenticationFailed):
+            await world.auth.login(user.email, "Wrong-Password-123", "198.51.100.7")
+    with pytest.raises(TooManyAttempts):
+        await world.auth.login(user.email, PASSWORD, "198.51.100.7")
+    assert (await world.auth.login(user.email, PASSWORD, "203.0.113.9")).access_token

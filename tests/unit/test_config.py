@@ -63,6 +63,9 @@ def test_production_settings_are_read(tmp_path: Path) -> None:
         ("JWT_KEYS", "no-colon", "key_id:base64key"),
         ("JWT_KEYS", "j1:c2hvcnQ=", "at least 32 bytes"),
         ("ARGON2_MEMORY_KIB", "1024", "between 19456"),
+        # NIST SP 800-63B: no more than 100 failures per account.
+        ("LOGIN_ACCOUNT_MAX_FAILURES", "101", "between 1 and 100"),
+        ("REDIS_MAX_CONNECTIONS", "2", "between 4"),
     ],
 )
 def test_each_bad_value_is_named(tmp_path: Path, name: str, value: str, message: str) -> None:

@@ -20,6 +20,7 @@ from healthrecords.domain.actor import Actor, RequestContext
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.emails import normalise_email
 from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts
+from healthrecords.domain.login_limits import LoginAttempt
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.security import AccessTokenCodec, PasswordHasher
@@ -48,11 +49,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def account_key(email: str) -> str:
-    """What login limits are counted under: no store sees the address itself."""
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()
-
-
 class AuthService:
     def __init__(
         self,
@@ -75,22 +71,47 @@ class AuthService:
     async def login(
         self, email: str, password: str, context: RequestContext | None = None
     ) -> TokenPair:
-        key = account_key(email)
-        wait = await self._attempts.retry_after(key)
+        """Failures are counted under the account with the context's client
+        address (HTTP passes the TCP peer); callers without one share one."""
+        address = context.client_address if context and context.client_address else "unknown"
+        attempt = LoginAttempt.of(email, address)
+        # Reserved (counted as a failure) before the password is verified, so
+        # concurrent guesses cannot all be verified against one count.
+        wait = await self._attempts.reserve(attempt)
         if wait > 0:
             await self._refused("auth.login.locked", email, context)
             raise TooManyAttempts(TOO_MANY_FAILURES, wait)
-        # Made before the lookup, so the one-off cost of creating it falls on
-        # the first login of any kind, not on the first unknown email.
-        dummy = await self._unknown_user_hash()
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(normalise_email(email))
-        # An unknown email is checked against the dummy hash, so it costs the
-        # same time as a known one and answers the same 401.
-        stored = user.password_hash if user else dummy
-        verified = await self._hasher.verify(stored, password)
-        if user is None or not verified or not user.is_active:
-            await self._attempts.record_failure(key)
+        try:
+            user, why = await self._verified_user(email, password)
+        except Exception:
+            # Undecided (an outage): the guess was not checked, so it is given
+            # back. A cancelled request keeps it: failing closed is safer.
+            await self._attempts.cancel(attempt)
+            raise
+        if user is None or why is not None:
+            log.info("login failed")
+            await write_alone(
+                self._uow,
+                sign_in_event(
+                    f"auth.login.{why}",
+                    Outcome.NOT_FOUND if user is None else Outcome.DENIED,
+                    context,
+                    self._clock.now(),
+                    target=user,
+                ),
+            )
+            raise AuthenticationFailed(INVALID_CREDENTIALS)
+        if wait > 0:
+            await self._refused("auth.login.locked", email, context)
+            raise TooManyAttempts(TOO_MANY_FAILURES, wait)
+        try:
+            user = await self._verified_user(email, password)
+        except Exception:
+            # Undecided (an outage): the guess was not checked, so it is given
+            # back. A cancelled request keeps it: failing closed is safer.
+            await self._attempts.cancel(attempt)
+            raise
+        if user is None:
             log.info("login failed")
             why = (
                 "unknown_account"
@@ -110,7 +131,7 @@ class AuthService:
                 ),
             )
             raise AuthenticationFailed(INVALID_CREDENTIALS)
-        await self._attempts.reset(key)
+        await self._attempts.succeeded(attempt)
         now = self._clock.now()
         async with self._uow() as uow:
             if self._hasher.needs_rehash(user.password_hash):
@@ -204,6 +225,25 @@ class AuthService:
             self._uow,
             sign_in_event(action, Outcome.DENIED, context, self._clock.now(), target=user),
         )
+
+    async def _verified_user(self, email: str, password: str) -> tuple[User | None, str | None]:
+        """The account, and why the attempt fails (None when it succeeds)."""
+        # Made before the lookup, so the one-off cost of creating it falls on
+        # the first login of any kind, not on the first unknown email.
+        dummy = await self._unknown_user_hash()
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(normalise_email(email))
+        # An unknown email is checked against the dummy hash, so it costs the
+        # same time as a known one and answers the same 401.
+        stored = user.password_hash if user else dummy
+        verified = await self._hasher.verify(stored, password)
+        if user is None:
+            return None, "unknown_account"
+        if not verified:
+            return user, "bad_password"
+        if not user.is_active:
+            return user, "inactive"
+        return user, None
 
     async def _unknown_user_hash(self) -> str:
         if self._dummy_hash is None:

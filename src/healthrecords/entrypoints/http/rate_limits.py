@@ -1,156 +1,125 @@
 """Per-client-address request limits: one for every route, a tighter one for /api/auth/.
 
-Each limit counts requests in a fixed window per client address, started by
-the window's first request (as Litestar's own limiter does). Counters live in
-Redis in production (shared by replicas): one Lua script (INCR, then EXPIRE
-if the key has no expiry yet), a single round trip and atomic, so no lock is
-held across it. Embedded, they live in memory. If Redis fails, these limits fail open (logged): they
-guard capacity, while the per-account login limit, which guards passwords,
-fails closed (see adapters/redis/login_attempts.py).
+One middleware counts a request under every limit that applies to it in one
+counter call (rate_limit_counters.py), and its `RateLimit-*` headers describe
+the limit that decides: the one exceeded, else the one with the fewest
+requests left. An address known to be over a limit is refused from memory
+until that window ends, so a flood from it costs no Redis call at all.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
-from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.rate_limit import (
-    DURATION_VALUES,
-    RateLimitConfig,
-    RateLimitMiddleware,
-    get_remote_address,
-)
+from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from healthrecords.bootstrap import Container
+from healthrecords.entrypoints.http.rate_limit_counters import (
+    FailOpenCounter,
+    MemoryWindowCounter,
+    RedisWindowCounter,
+    WindowCounter,
+)
 
-log = logging.getLogger(__name__)
 AUTH_PREFIX = "/api/auth/"
-# Load balancers probe these; throttling them would take a healthy replica out.
-UNLIMITED = ["^/health$", "^/ready$"]
-# A partitioned Redis answers nothing: unbounded, every request would wait out
-# the client's 5 s socket timeout once per limit (two on /api/auth/).
-# So each call gets CALL_TIMEOUT, and after a failure Redis is left alone for
-# COOLDOWN seconds (the limits are off meanwhile, as when it is refused).
-CALL_TIMEOUT = 0.5
-COOLDOWN = 5.0
-# The memory counter sweeps ended windows once it holds this many keys.
+WINDOW = 60
+# Addresses remembered as over a limit; past this many, ended entries are swept.
 SWEEP_AT = 10_000
-T = TypeVar("T")
 
 
-class WindowCounter(Protocol):
-    async def hit(self, key: str, window: int) -> tuple[int, int] | None:
-        """Count one request under `key`: (requests in this window including
-        this one, seconds until the window ends), or None if unknown."""
-        ...
+@dataclass(frozen=True, slots=True)
+class Limit:
+    name: str
+    max_requests: int
+    applies: Callable[[str], bool]
 
 
-class MemoryWindowCounter:
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._monotonic = monotonic
-        self._windows: dict[str, tuple[int, float]] = {}
+@dataclass(frozen=True, slots=True)
+class Standing:
+    limit: Limit
+    count: int
+    reset: int
 
-    async def hit(self, key: str, window: int) -> tuple[int, int]:
-        now = self._monotonic()
-        count, ends = self._windows.get(key, (0, 0.0))
-        if ends <= now:
-            if len(self._windows) >= SWEEP_AT:
-                self._windows = {k: v for k, v in self._windows.items() if v[1] > now}
-            count, ends = 0, now + window
-        self._windows[key] = (count + 1, ends)
-        return count + 1, max(1, math.ceil(ends - now))
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit.max_requests - self.count)
 
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit.max_requests
 
-# One command and one reply (a MULTI of SET NX EX, INCR, TTL cost the client
-# twice as much to write and parse); scripts run atomically.
-HIT = """
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-"""
-
-
-class RedisWindowCounter:
-    def __init__(self, redis: Redis, namespace: str) -> None:
-        self._prefix = f"{namespace}:"
-        self._hit = redis.register_script(HIT)
-
-    async def hit(self, key: str, window: int) -> tuple[int, int]:
-        count, ttl = await self._hit(keys=[self._prefix + key], args=[window])
-        return int(count), int(ttl)
-
-
-class FailOpenCounter:
-    """Delegates to Redis; when Redis is unreachable, counts nothing and logs."""
-
-    def __init__(self, inner: WindowCounter) -> None:
-        self._inner = inner
-        self._resting_until = 0.0
-
-    async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T | None:
-        if time.monotonic() < self._resting_until:
-            return None
-        try:
-            async with asyncio.timeout(CALL_TIMEOUT):
-                return await call()
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._resting_until = time.monotonic() + COOLDOWN
-            log.warning("rate-limit store unreachable", extra={"error": type(exc).__name__})
-            return None
-
-    async def hit(self, key: str, window: int) -> tuple[int, int] | None:
-        return await self._guarded(lambda: self._inner.hit(key, window))
-
-
-def window_counter(container: Container) -> WindowCounter:
-    if container.redis is None:
-        return MemoryWindowCounter()
-    namespace = f"{container.settings.redis_namespace}:rate-limit"
-    return FailOpenCounter(RedisWindowCounter(container.redis, namespace))
-
-
-class CountingRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's limiter (exclusions, keys, headers) over a WindowCounter."""
-
-    def __init__(self, app: ASGIApp, config: RateLimitConfig, counter: WindowCounter) -> None:
-        super().__init__(app, config)
-        self._counter = counter
-        self._window = DURATION_VALUES[self.unit]
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope)
-        if await self.should_check_request(request=request):
-            counted = await self._counter.hit(self.cache_key_from_request(request), self._window)
-            if counted is not None:
-                headers = self._headers(*counted)
-                if counted[0] > self.max_requests:
-                    raise TooManyRequestsException(headers=headers)
-                send = _adding_headers(send, headers)
-        await self.app(scope, receive, send)
-
-    def _headers(self, count: int, reset: int) -> dict[str, str]:
-        config = self.config
+    def headers(self) -> dict[str, str]:
+        limit = self.limit.max_requests
         return {
-            config.rate_limit_policy_header_key: f"{self.max_requests}; w={self._window}",
-            config.rate_limit_limit_header_key: str(self.max_requests),
-            config.rate_limit_remaining_header_key: str(max(0, self.max_requests - count)),
-            config.rate_limit_reset_header_key: str(reset),
+            "RateLimit-Policy": f"{limit}; w={WINDOW}",
+            "RateLimit-Limit": str(limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
         }
+
+
+def deciding(standings: list[Standing]) -> Standing:
+    over = [s for s in standings if s.exceeded]
+    if over:
+        return max(over, key=lambda s: s.reset)
+    return min(standings, key=lambda s: (s.remaining, s.limit.max_requests))
+
+
+class AddressRateLimitMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    # Load balancers probe these; throttling them would take a healthy replica out.
+    exclude_path_pattern = ("^/health$", "^/ready$")
+
+    def __init__(self, limits: list[Limit], counter: WindowCounter) -> None:
+        self._limits = limits
+        self._counter = counter
+        self._over: dict[str, tuple[float, Limit]] = {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path = scope["path"]
+        client = scope.get("client")
+        address = client[0] if client else "127.0.0.1"
+        applying = [limit for limit in self._limits if limit.applies(path)]
+        keys = [f"{limit.name}:{address}" for limit in applying]
+        self._refuse_if_known_over(keys)
+        counted = await self._counter.hit(keys, WINDOW)
+        if counted is not None:
+            standings = [Standing(lim, c, r) for lim, (c, r) in zip(applying, counted, strict=True)]
+            decisive = deciding(standings)
+            if decisive.exceeded:
+                key = f"{decisive.limit.name}:{address}"
+                self._remember_over(key, decisive)
+                raise TooManyRequestsException(headers=decisive.headers())
+            send = _adding_headers(send, decisive.headers())
+        await next_app(scope, receive, send)
+
+    def _refuse_if_known_over(self, keys: list[str]) -> None:
+        now = time.monotonic()
+        for key in keys:
+            known = self._over.get(key)
+            if known is None:
+                continue
+            until, limit = known
+            if until > now:
+                standing = Standing(limit, limit.max_requests + 1, max(1, math.ceil(until - now)))
+                raise TooManyRequestsException(headers=standing.headers())
+            del self._over[key]
+
+    def _remember_over(self, key: str, standing: Standing) -> None:
+        now = time.monotonic()
+        if len(self._over) >= SWEEP_AT:
+            self._over = {k: v for k, v in self._over.items() if v[0] > now}
+        # The window ends no sooner than `reset` whole seconds from now, less
+        # the one second the count's rounding can add.
+        self._over[key] = (now + standing.reset - 1, standing.limit)
 
 
 def _adding_headers(send: Send, headers: dict[str, str]) -> Send:
@@ -165,27 +134,20 @@ def _adding_headers(send: Send, headers: dict[str, str]) -> Send:
     return send_with_headers
 
 
-# async: Litestar hands a sync check to the thread pool, once per request.
-async def _is_auth_route(request: Request[Any, Any, Any]) -> bool:
-    return request.url.path.startswith(AUTH_PREFIX)
-
-
-def _auth_identifier(request: Request[Any, Any, Any]) -> str:
-    return "auth:" + get_remote_address(request)
-
-
-def rate_limit_middleware(container: Container) -> list[DefineMiddleware]:
+def window_counter(container: Container) -> WindowCounter:
+    if container.redis is None:
+        return MemoryWindowCounter()
     settings = container.settings
-    counter = window_counter(container)
-    general = RateLimitConfig(
-        rate_limit=("minute", settings.rate_limit_per_minute), exclude=UNLIMITED
-    )
-    auth = RateLimitConfig(
-        rate_limit=("minute", settings.auth_rate_limit_per_minute),
-        check_throttle_handler=_is_auth_route,
-        identifier_for_request=_auth_identifier,
-    )
-    return [
-        DefineMiddleware(CountingRateLimitMiddleware, config=config, counter=counter)
-        for config in (general, auth)
+    namespace = f"{settings.redis_namespace}:rate-limit"
+    # Half the pool: logins, readiness and the rest keep the other half.
+    slots = max(1, settings.redis_max_connections // 2)
+    return FailOpenCounter(RedisWindowCounter(container.redis, namespace), slots)
+
+
+def rate_limit_middleware(container: Container) -> list[Any]:
+    settings = container.settings
+    limits = [
+        Limit("general", settings.rate_limit_per_minute, lambda _: True),
+        Limit("auth", settings.auth_rate_limit_per_minute, lambda p: p.startswith(AUTH_PREFIX)),
     ]
+    return [AddressRateLimitMiddleware(limits, window_counter(container))]

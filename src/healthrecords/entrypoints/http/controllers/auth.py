@@ -42,6 +42,8 @@ class AuthController(Controller):
         request: Request[Any, Any, Any],
         data: RequestBody[LoginIn],
     ) -> TokensOut:
+        # The context carries the TCP peer, which failures are counted under
+        # with the account (see README, Limits).
         pair = await container.auth.login(data.email, data.password, request_context(request))
         return TokensOut.of(pair)
 
