@@ -101,36 +101,6 @@ class AuthService:
                 ),
             )
             raise AuthenticationFailed(INVALID_CREDENTIALS)
-        if wait > 0:
-            await self._refused("auth.login.locked", email, context)
-            raise TooManyAttempts(TOO_MANY_FAILURES, wait)
-        try:
-            user = await self._verified_user(email, password)
-        except Exception:
-            # Undecided (an outage): the guess was not checked, so it is given
-            # back. A cancelled request keeps it: failing closed is safer.
-            await self._attempts.cancel(attempt)
-            raise
-        if user is None:
-            log.info("login failed")
-            why = (
-                "unknown_account"
-                if user is None
-                else "bad_password"
-                if not verified
-                else "inactive"
-            )
-            await write_alone(
-                self._uow,
-                sign_in_event(
-                    f"auth.login.{why}",
-                    Outcome.NOT_FOUND if user is None else Outcome.DENIED,
-                    context,
-                    self._clock.now(),
-                    target=user,
-                ),
-            )
-            raise AuthenticationFailed(INVALID_CREDENTIALS)
         await self._attempts.succeeded(attempt)
         now = self._clock.now()
         async with self._uow() as uow:
