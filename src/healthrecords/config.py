@@ -69,6 +69,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Per server process; 0 derives it from the open-file limit (see server_limits).
+    max_connections: int = 0
+    max_connections_per_address: int = 100
+    header_timeout: int = 10
 
     @property
     def embedded(self) -> bool:
@@ -216,6 +220,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         host=env.get(PREFIX + "HOST", "127.0.0.1"),
         port=num("PORT", 8000, 1, 65535),
         workers=num("WORKERS", 1, 1, 64),
+        max_connections=num("MAX_CONNECTIONS", 0, 0, 1_000_000),
+        max_connections_per_address=num("MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
+        header_timeout=num("HEADER_TIMEOUT", 10, 1, 300),
     )
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

@@ -7,7 +7,11 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from healthrecords.entrypoints.connection_limits import ConnectionLimits, resolve_limits
+from healthrecords.entrypoints.guarded_http import GuardedH11Protocol, ServerConfig
+
 APP = "healthrecords.entrypoints.http.asgi:app_factory"
+EVENT_LOOP = "healthrecords.entrypoints.event_loop:new_event_loop"
 
 
 def tcp_socket(host: str, port: int) -> socket.socket:
@@ -26,10 +30,19 @@ def tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, workers: int, app: str = APP) -> None:
-    config = uvicorn.Config(
+def serve(
+    host: str, port: int, workers: int, app: str = APP, limits: ConnectionLimits | None = None
+) -> None:
+    config = ServerConfig(
         app,
+        limits=limits or resolve_limits(0, 100, 10, 0),
         factory=True,
+        # The guard (connection caps, header deadline) is written against h11's
+        # states; a different protocol class would silently drop it.
+        http=GuardedH11Protocol,
+        loop=EVENT_LOOP,
+        # Naming the server software only helps whoever looks for its bugs.
+        server_header=False,
         host=host,
         port=port,
         workers=workers,
