@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
+from healthrecords.private_files import close_data_dir, exposed_secrets_file
+
 PREFIX: Final = "HEALTHRECORDS_"
 SECRETS_FILE: Final = "secrets.json"
 KEY_BYTES: Final = 32
@@ -134,6 +136,8 @@ def _generated_secrets(data_dir: Path) -> dict[str, str]:
     """Load or create the embedded mode's secrets file (mode 0600)."""
     path = data_dir / SECRETS_FILE
     if path.exists():
+        if problem := exposed_secrets_file(path):
+            raise SettingsError(problem)
         loaded: dict[str, str] = json.loads(path.read_text())
         return loaded
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -167,6 +171,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     raw_jwt = env.get(PREFIX + "JWT_KEYS", "")
     raw_enc = env.get(PREFIX + "ENCRYPTION_KEYS", "")
+    if embedded:
+        close_data_dir(data_dir)
     if embedded and not (raw_jwt and raw_enc):
         empty: dict[str, str] = {}
         generated = attempt(lambda: _generated_secrets(data_dir), empty)
