@@ -50,6 +50,9 @@ def serve(
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=20,
+        # A worker answers the supervisor's ping only once the app is imported:
+        # ~10 s on a loaded 2-core host, and the default 5 s killed every worker.
+        timeout_worker_healthcheck=30,
         # A frame larger than this is refused (close 1009) before it is
         # buffered; the socket itself accepts messages of 4 KiB at most.
         ws_max_size=64 * 1024,
