@@ -75,6 +75,7 @@ def raw_problem(status: int, title: str, detail: str, retry_after: int | None = 
         f"content-type: {MEDIA_TYPE}",
         f"content-length: {len(body)}",
         "cache-control: no-store",
+        "x-content-type-options: nosniff",
         "connection: close",
     ]
     if retry_after is not None:
