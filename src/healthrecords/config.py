@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
+from healthrecords.private_files import close_data_dir, exposed_secrets_file
+
 PREFIX: Final = "HEALTHRECORDS_"
 SECRETS_FILE: Final = "secrets.json"
 KEY_BYTES: Final = 32
@@ -73,6 +75,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Per server process; 0 derives it from the open-file limit (see server_limits).
+    max_connections: int = 0
+    max_connections_per_address: int = 100
+    header_timeout: int = 10
 
     @property
     def embedded(self) -> bool:
@@ -134,6 +140,8 @@ def _generated_secrets(data_dir: Path) -> dict[str, str]:
     """Load or create the embedded mode's secrets file (mode 0600)."""
     path = data_dir / SECRETS_FILE
     if path.exists():
+        if problem := exposed_secrets_file(path):
+            raise SettingsError(problem)
         loaded: dict[str, str] = json.loads(path.read_text())
         return loaded
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -167,6 +175,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
 
     raw_jwt = env.get(PREFIX + "JWT_KEYS", "")
     raw_enc = env.get(PREFIX + "ENCRYPTION_KEYS", "")
+    if embedded:
+        close_data_dir(data_dir)
     if embedded and not (raw_jwt and raw_enc):
         empty: dict[str, str] = {}
         generated = attempt(lambda: _generated_secrets(data_dir), empty)
@@ -225,6 +235,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         host=env.get(PREFIX + "HOST", "127.0.0.1"),
         port=num("PORT", 8000, 1, 65535),
         workers=num("WORKERS", 1, 1, 64),
+        max_connections=num("MAX_CONNECTIONS", 0, 0, 1_000_000),
+        max_connections_per_address=num("MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
+        header_timeout=num("HEADER_TIMEOUT", 10, 1, 300),
     )
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

@@ -118,6 +118,27 @@ async def test_no_password_token_or_health_data_in_any_log_line(
             await ws.send(json.dumps({"type": "resume", "after": None}))
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "notification"
 
+        # A token where clients are tempted to put one: the socket URL's query
+        # string, the handshake's Authorization and Cookie headers.
+        cookie = marker("cookie")
+        keep(cookie)
+        async with websockets.connect(
+            f"{api.ws_url}/api/ws/notifications/?token={doctor}&access_token={doctor}"
+        ) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": doctor}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "ready"
+        async with websockets.connect(
+            f"{api.ws_url}/api/ws/notifications/",
+            additional_headers={"Authorization": f"Bearer {doctor}", "Cookie": f"s={cookie}"},
+        ) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": doctor}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "ready"
+        query_value = marker("query-value")
+        keep(query_value)
+        for path in (f"/health?secret={query_value}", f"/api/records/?cursor={query_value}"):
+            await client.get(path, headers={"Authorization": f"Bearer {patient}"})
+        await client.get("/api/auth/me/", headers={"Cookie": f"session={cookie}"})
+
         assert (await call("GET", f"/api/records/{record_id}/", doctor)).status_code == 200
         note = marker("Annotation-body")
         keep(note)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -24,7 +25,8 @@ import httpx
 
 from healthrecords.config import KeyRing, Settings
 
-START_DEADLINE = 30.0
+# Start-up measured at 25-30 s with the 2 cores at load ~13 (seven engineers testing).
+START_DEADLINE = 60.0
 STOP_DEADLINE = 30.0
 
 
@@ -66,6 +68,11 @@ class Process:
     env: Mapping[str, str]
     log_path: Path
     popen: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    nofile: int | None = None  # soft and hard open-file limit of the child
+
+    def _limit(self) -> None:
+        if self.nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def start(self) -> Process:
         base = {k: v for k, v in os.environ.items() if not k.startswith("HEALTHRECORDS_")}
@@ -76,6 +83,7 @@ class Process:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=self._limit if self.nofile is not None else None,
             )
         return self
 
@@ -163,7 +171,11 @@ class ApiServer(Process):
 
 
 async def start_api(
-    env: Mapping[str, str], log_dir: Path, name: str = "api", ready_path: str = "/health"
+    env: Mapping[str, str],
+    log_dir: Path,
+    name: str = "api",
+    ready_path: str = "/health",
+    nofile: int | None = None,
 ) -> ApiServer:
     port = free_port()
     server = ApiServer(
@@ -172,6 +184,7 @@ async def start_api(
         env=env,
         log_path=log_dir / f"{name}-{port}.log",
         port=port,
+        nofile=nofile,
     )
     server.start()
     try:

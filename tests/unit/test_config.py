@@ -80,3 +80,47 @@ def test_key_material_never_appears_in_repr(tmp_path: Path) -> None:
     assert settings.jwt_keys is not None
     for key in settings.jwt_keys.keys.values():
         assert base64.urlsafe_b64encode(key).decode().rstrip("=") not in repr(settings)
+
+
+def test_a_secrets_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    secrets_file = tmp_path / "secrets.json"
+    secrets_file.chmod(0o644)
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    message = str(raised.value)
+    assert f"{secrets_file}: mode 0644" in message
+    assert f"chmod 600 {secrets_file}" in message
+    assert "rotate" in message
+    assert '"jwt1:' not in message  # the refusal never quotes the keys
+
+
+def test_a_data_dir_others_can_open_is_closed_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)
+    load_settings({"HEALTHRECORDS_DATA_DIR": str(data_dir)})
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert any("changed its mode to 0700" in r.getMessage() for r in caplog.records)
+
+
+def test_the_server_refuses_to_start_on_an_exposed_secrets_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from healthrecords.entrypoints.cli import main
+
+    load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    (tmp_path / "secrets.json").chmod(0o640)
+    for name in ("DATABASE_URL", "JWT_KEYS", "ENCRYPTION_KEYS"):
+        monkeypatch.delenv(f"HEALTHRECORDS_{name}", raising=False)
+    monkeypatch.setenv("HEALTHRECORDS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("os.umask", lambda mask: 0o022)  # not this test process's umask
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr("healthrecords.entrypoints.server.serve", started)
+    assert main(["serve"]) == 2
+    assert "mode 0640 lets other users read the keys" in capsys.readouterr().err

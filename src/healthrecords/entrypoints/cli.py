@@ -43,6 +43,7 @@ def migrate_command(_: argparse.Namespace, settings: Settings) -> int:
 
 @command("serve")
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    from healthrecords.entrypoints.connection_limits import resolve_limits
     from healthrecords.entrypoints.server import serve
 
     if settings.embedded:
@@ -53,6 +54,12 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         workers=args.workers or settings.workers,
+        limits=resolve_limits(
+            settings.max_connections,
+            settings.max_connections_per_address,
+            settings.header_timeout,
+            settings.db_pool_size,
+        ),
     )
     return 0
 

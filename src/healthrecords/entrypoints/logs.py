@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from healthrecords.entrypoints.log_redaction import RedactSecrets, quiet_server_loggers, scrub
+
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 
 # Attributes every LogRecord has; anything else was passed through `extra`.
@@ -29,14 +31,17 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The type only: exception messages and tracebacks can quote data.
             entry["exception"] = record.exc_info[0].__name__
-        return json.dumps(entry, default=str)
+        # Extras too: a value passed through `extra` is never trusted to be clean.
+        return scrub(json.dumps(entry, default=str))
 
 
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_server_loggers()
     for name in ("uvicorn.access",):
         logging.getLogger(name).disabled = True

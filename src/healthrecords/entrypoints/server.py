@@ -7,7 +7,11 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from healthrecords.entrypoints.connection_limits import ConnectionLimits, resolve_limits
+from healthrecords.entrypoints.guarded_http import GuardedH11Protocol, ServerConfig
+
 APP = "healthrecords.entrypoints.http.asgi:app_factory"
+EVENT_LOOP = "healthrecords.entrypoints.event_loop:new_event_loop"
 
 
 def tcp_socket(host: str, port: int) -> socket.socket:
@@ -26,10 +30,19 @@ def tcp_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, workers: int, app: str = APP) -> None:
-    config = uvicorn.Config(
+def serve(
+    host: str, port: int, workers: int, app: str = APP, limits: ConnectionLimits | None = None
+) -> None:
+    config = ServerConfig(
         app,
+        limits=limits or resolve_limits(0, 100, 10, 0),
         factory=True,
+        # The guard (connection caps, header deadline) is written against h11's
+        # states; a different protocol class would silently drop it.
+        http=GuardedH11Protocol,
+        loop=EVENT_LOOP,
+        # Naming the server software only helps whoever looks for its bugs.
+        server_header=False,
         host=host,
         port=port,
         workers=workers,
@@ -37,6 +50,9 @@ def serve(host: str, port: int, workers: int, app: str = APP) -> None:
         access_log=False,
         proxy_headers=False,
         timeout_graceful_shutdown=20,
+        # A worker answers the supervisor's ping only once the app is imported:
+        # ~10 s on a loaded 2-core host, and the default 5 s killed every worker.
+        timeout_worker_healthcheck=30,
         # A frame larger than this is refused (close 1009) before it is
         # buffered; the socket itself accepts messages of 4 KiB at most.
         ws_max_size=64 * 1024,
