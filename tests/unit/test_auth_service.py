@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from healthrecords.domain.actor import RequestContext
 from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts, Unavailable
 from healthrecords.domain.services.auth import INVALID_CREDENTIALS, token_digest
 from tests.unit.auth_world import World
@@ -144,7 +145,11 @@ async def test_failures_from_one_address_do_not_stop_another(world: World) -> No
     user = await world.user()
     for _ in range(world.max_failures):
         with pytest.raises(AuthenticationFailed):
-            await world.auth.login(user.email, "Wrong-Password-123", "198.51.100.7")
+            await world.auth.login(
+                user.email, "Wrong-Password-123", RequestContext(client_address="198.51.100.7")
+            )
     with pytest.raises(TooManyAttempts):
-        await world.auth.login(user.email, PASSWORD, "198.51.100.7")
-    assert (await world.auth.login(user.email, PASSWORD, "203.0.113.9")).access_token
+        await world.auth.login(user.email, PASSWORD, RequestContext(client_address="198.51.100.7"))
+    assert (
+        await world.auth.login(user.email, PASSWORD, RequestContext(client_address="203.0.113.9"))
+    ).access_token
