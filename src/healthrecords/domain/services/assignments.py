@@ -12,10 +12,12 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput
+from healthrecords.domain.idempotency import Answer, KeyedAnswer, Once
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.services import idempotent
 from healthrecords.domain.services.trail import Target, audit_event, enforce
 from healthrecords.domain.users import Role
 
@@ -41,18 +43,26 @@ class AssignmentService:
         self._queue = queue
 
     async def assign(
-        self, actor: Actor, doctor_id: UUID, patient_id: UUID | None = None
-    ) -> Assigned:
-        """Idempotent: assigning an already assigned doctor returns the active row."""
+        self,
+        actor: Actor,
+        doctor_id: UUID,
+        patient_id: UUID | None = None,
+        once: Once[Assigned] | None = None,
+    ) -> Assigned | Answer:
+        """Idempotent: assigning an already assigned doctor returns the active row.
+
+        With `once`, a retry gets the first answer (even after a revoke)."""
         patient_id = patient_id if patient_id is not None else actor.id
         now = self._clock.now()
         target = Target(action="assignment.create", type="assignment", patient_id=patient_id)
         async with self._uow() as uow:
+            if replayed := await idempotent.replay(uow, actor, once, _audit_replay, now):
+                return replayed
             await enforce(uow, actor, policy.create_assignment(actor, patient_id), target, now)
             await self._check_parties(uow, actor, doctor_id, patient_id)
             existing = await uow.assignments.get_active(doctor_id, patient_id)
             if existing is not None:
-                return await self._repeat(uow, actor, target, existing, now)
+                return await self._repeat(uow, actor, target, existing, now, once)
             assignment = Assignment(
                 id=uuid4(),
                 doctor_id=doctor_id,
@@ -68,7 +78,7 @@ class AssignmentService:
                 raced = await uow.assignments.get_active(doctor_id, patient_id)
                 if raced is None:
                     raise
-                return await self._repeat(uow, actor, target, raced, now)
+                return await self._repeat(uow, actor, target, raced, now, once)
             note = await uow.notifications.add(
                 doctor_id,
                 NotificationKind.ASSIGNMENT_CREATED,
@@ -79,20 +89,33 @@ class AssignmentService:
                 action=target.action, type=target.type, id=assignment.id, patient_id=patient_id
             )
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            made = Assigned(assignment, created=True)
+            if not await idempotent.remember(uow, actor, once, made, assignment.id, now):
+                assert once is not None
+                return await idempotent.replay_raced(uow, actor, once, _audit_replay, now)
             await uow.commit()
         await self._queue.enqueue([note.id])
-        return Assigned(assignment, created=True)
+        return made
 
     @staticmethod
     async def _repeat(
-        uow: UnitOfWork, actor: Actor, target: Target, existing: Assignment, at: datetime
-    ) -> Assigned:
+        uow: UnitOfWork,
+        actor: Actor,
+        target: Target,
+        existing: Assignment,
+        at: datetime,
+        once: Once[Assigned] | None,
+    ) -> Assigned | Answer:
         target = Target(
             action=target.action, type=target.type, id=existing.id, patient_id=existing.patient_id
         )
         await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, at))
+        made = Assigned(existing, created=False)
+        if not await idempotent.remember(uow, actor, once, made, existing.id, at):
+            assert once is not None
+            return await idempotent.replay_raced(uow, actor, once, _audit_replay, at)
         await uow.commit()
-        return Assigned(existing, created=False)
+        return made
 
     async def _check_parties(
         self, uow: UnitOfWork, actor: Actor, doctor_id: UUID, patient_id: UUID
@@ -165,3 +188,10 @@ class AssignmentService:
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
         return patients
+
+
+async def _audit_replay(uow: UnitOfWork, stored: KeyedAnswer) -> Target:
+    """An assignment answer holds ids only, no health data: nothing to re-check."""
+    found = await uow.assignments.get(stored.subject_id) if stored.subject_id else None
+    patient_id = found.patient_id if found else None
+    return idempotent.replay_target("assignment.create", "assignment", stored, patient_id)
