@@ -8,7 +8,9 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
 
+from healthrecords.adapters.sqlalchemy.models import IdempotencyKeyRow
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
 from tests.api.clocked import clocked_client
@@ -241,3 +243,30 @@ async def test_a_key_expires_after_24_hours(settings: Settings) -> None:
         assert after.status_code == 201
         assert after.json()["id"] != first.json()["id"]
         assert "idempotent-replayed" not in after.headers
+
+
+async def test_expired_keys_are_purged_and_live_ones_kept(settings: Settings) -> None:
+    clock = MovableClock()
+    async with clocked_client(settings, clock) as (client, container):
+        portal = client.blocking_portal
+        patient = portal.call(lambda: seed_user(container, Role.PATIENT))
+
+        async def keys_held() -> int:
+            async with container.engine.connect() as conn:
+                held = await conn.scalar(
+                    select(func.count())
+                    .select_from(IdempotencyKeyRow)
+                    .where(IdempotencyKeyRow.user_id == patient.id)
+                )
+            return int(held or 0)
+
+        old = await client.post("/api/records/", json=record(), headers=keyed(patient, "old"))
+        assert old.status_code == 201
+        clock.advance(12 * 3600)
+        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT)
+        young = {"Authorization": f"Bearer {token}", "Idempotency-Key": "young"}
+        assert (await client.post("/api/records/", json=record(), headers=young)).is_success
+        assert portal.call(keys_held) == 2
+        clock.advance(12 * 3600)
+        assert portal.call(container.expired_keys.purge) >= 1
+        assert portal.call(keys_held) == 1

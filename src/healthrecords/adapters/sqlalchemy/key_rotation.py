@@ -17,8 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from healthrecords.adapters.security.cipher import FieldCipher
-from healthrecords.adapters.sqlalchemy.models import AnnotationRow, RecordRow
+from healthrecords.adapters.sqlalchemy.models import AnnotationRow, IdempotencyKeyRow, RecordRow
 from healthrecords.adapters.sqlalchemy.repositories.annotations import TABLE as ANNOTATIONS
+from healthrecords.adapters.sqlalchemy.repositories.idempotency import TABLE as IDEMPOTENCY
 from healthrecords.adapters.sqlalchemy.repositories.records import TABLE as RECORDS
 from healthrecords.domain.errors import StoredDataUnreadable
 
@@ -30,6 +31,9 @@ class RotationReport:
     current_key_id: str
     records_rotated: int = 0
     annotations_rotated: int = 0
+    # Stored first answers to Idempotency-Keys (kept 24 h): rotated too, so a
+    # retired key never makes a retry's replay unreadable.
+    idempotency_answers_rotated: int = 0
     skipped_changed: int = 0
     unreadable: list[str] = field(default_factory=list)
     batches: int = 0
@@ -39,10 +43,11 @@ class RotationReport:
 class _Sealed:
     """A table with encrypted columns: which columns, and what else must be unchanged."""
 
-    model: type[RecordRow] | type[AnnotationRow]
+    model: type[RecordRow] | type[AnnotationRow] | type[IdempotencyKeyRow]
     table: str
     columns: dict[str, str]  # field name bound in the AAD -> ciphertext column
     unchanged: tuple[str, ...]
+    owner: str = "patient_id"  # the column whose id the AAD binds
 
 
 RECORD_COLUMNS = _Sealed(
@@ -52,6 +57,9 @@ RECORD_COLUMNS = _Sealed(
     ("key_id", "version"),
 )
 ANNOTATION_COLUMNS = _Sealed(AnnotationRow, ANNOTATIONS, {"body": "body_ciphertext"}, ("key_id",))
+IDEMPOTENCY_COLUMNS = _Sealed(
+    IdempotencyKeyRow, IDEMPOTENCY, {"body": "body_ciphertext"}, ("key_id",), owner="user_id"
+)
 
 
 async def rotate_keys(
@@ -62,6 +70,9 @@ async def rotate_keys(
     report.annotations_rotated = await _rotate(
         sessions, cipher, batch_size, report, ANNOTATION_COLUMNS
     )
+    report.idempotency_answers_rotated = await _rotate(
+        sessions, cipher, batch_size, report, IDEMPOTENCY_COLUMNS
+    )
     return report
 
 
@@ -69,7 +80,8 @@ def _reseal(cipher: FieldCipher, sealed: _Sealed, row: Any) -> dict[str, bytes]:
     """Every encrypted column of the row under the current key (AAD unchanged)."""
     fresh: dict[str, bytes] = {}
     for name, column in sealed.columns.items():
-        aad = {"table": sealed.table, "field": name, "row_id": row.id, "patient_id": row.patient_id}
+        owner = getattr(row, sealed.owner)
+        aad = {"table": sealed.table, "field": name, "row_id": row.id, "patient_id": owner}
         plain = cipher.decrypt(getattr(row, column), key_id=row.key_id, **aad)
         fresh[column] = cipher.encrypt(plain, **aad)[1]
     return fresh
