@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from uuid import UUID, uuid4
 
 from healthrecords.domain import policy
@@ -11,12 +10,12 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.annotations import BODY_MAX_CHARS, Annotation
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import FieldError, InvalidInput
-from healthrecords.domain.idempotency import Answer, KeyedAnswer, Once
+from healthrecords.domain.idempotency import Answer, Once
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
-from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from healthrecords.domain.services import idempotent
+from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.trail import Target, audit_event, enforce
 
 
@@ -36,7 +35,7 @@ class AnnotationService:
                 [FieldError("body", f"must be 1 to {BODY_MAX_CHARS} characters")],
             )
         now = self._clock.now()
-        recheck = self._may_still_read(actor, now)
+        recheck = replays.annotations_readable(actor, now)
         async with self._uow() as uow:
             if replayed := await idempotent.replay(uow, actor, once, recheck, now):
                 return replayed
@@ -79,20 +78,6 @@ class AnnotationService:
             await uow.commit()
         await self._queue.enqueue([note.id])
         return annotation
-
-    @staticmethod
-    def _may_still_read(actor: Actor, now: datetime) -> idempotent.Recheck:
-        """The stored answer names the annotated record as its subject."""
-
-        async def recheck(uow: UnitOfWork, stored: KeyedAnswer) -> Target:
-            record = await uow.records.get(stored.subject_id) if stored.subject_id else None
-            patient_id = record.patient_id if record else None
-            target = idempotent.replay_target("annotation.create", "record", stored, patient_id)
-            decision = await policy.read_annotations(actor, record, uow.assignments)
-            await enforce(uow, actor, decision, target, now)
-            return target
-
-        return recheck
 
     async def for_record(self, actor: Actor, record_id: UUID) -> Sequence[Annotation]:
         now = self._clock.now()

@@ -12,12 +12,12 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput
-from healthrecords.domain.idempotency import Answer, KeyedAnswer, Once
+from healthrecords.domain.idempotency import Answer, Once
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from healthrecords.domain.services import idempotent
+from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.trail import Target, audit_event, enforce
 from healthrecords.domain.users import Role
 
@@ -56,7 +56,9 @@ class AssignmentService:
         now = self._clock.now()
         target = Target(action="assignment.create", type="assignment", patient_id=patient_id)
         async with self._uow() as uow:
-            if replayed := await idempotent.replay(uow, actor, once, _audit_replay, now):
+            if replayed := await idempotent.replay(
+                uow, actor, once, replays.assignment_audited, now
+            ):
                 return replayed
             await enforce(uow, actor, policy.create_assignment(actor, patient_id), target, now)
             await self._check_parties(uow, actor, doctor_id, patient_id)
@@ -92,7 +94,9 @@ class AssignmentService:
             made = Assigned(assignment, created=True)
             if not await idempotent.remember(uow, actor, once, made, assignment.id, now):
                 assert once is not None
-                return await idempotent.replay_raced(uow, actor, once, _audit_replay, now)
+                return await idempotent.replay_raced(
+                    uow, actor, once, replays.assignment_audited, now
+                )
             await uow.commit()
         await self._queue.enqueue([note.id])
         return made
@@ -113,7 +117,7 @@ class AssignmentService:
         made = Assigned(existing, created=False)
         if not await idempotent.remember(uow, actor, once, made, existing.id, at):
             assert once is not None
-            return await idempotent.replay_raced(uow, actor, once, _audit_replay, at)
+            return await idempotent.replay_raced(uow, actor, once, replays.assignment_audited, at)
         await uow.commit()
         return made
 
@@ -188,10 +192,3 @@ class AssignmentService:
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
         return patients
-
-
-async def _audit_replay(uow: UnitOfWork, stored: KeyedAnswer) -> Target:
-    """An assignment answer holds ids only, no health data: nothing to re-check."""
-    found = await uow.assignments.get(stored.subject_id) if stored.subject_id else None
-    patient_id = found.patient_id if found else None
-    return idempotent.replay_target("assignment.create", "assignment", stored, patient_id)

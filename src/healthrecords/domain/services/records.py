@@ -11,14 +11,14 @@ from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
-from healthrecords.domain.idempotency import Answer, KeyedAnswer, Once
+from healthrecords.domain.idempotency import Answer, Once
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
-from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
 from healthrecords.domain.records import CONTENT_MAX_BYTES, TITLE_MAX_CHARS, Record, RecordType
-from healthrecords.domain.services import idempotent
+from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.trail import Target, audit_alone, audit_event, enforce
 from healthrecords.domain.users import Role
 
@@ -85,7 +85,7 @@ class RecordService:
         )
         target = Target(action="record.create", type="record", id=record.id, patient_id=patient_id)
         notify: list[UUID] = []
-        recheck = self._may_still_read(actor, now)
+        recheck = replays.record_readable(actor, now)
         async with self._uow() as uow:
             if replayed := await idempotent.replay(uow, actor, once, recheck, now):
                 return replayed
@@ -108,18 +108,6 @@ class RecordService:
         if notify:
             await self._queue.enqueue(notify)
         return record
-
-    @staticmethod
-    def _may_still_read(actor: Actor, now: datetime) -> idempotent.Recheck:
-        async def recheck(uow: UnitOfWork, stored: KeyedAnswer) -> Target:
-            record = await uow.records.get(stored.subject_id) if stored.subject_id else None
-            patient_id = record.patient_id if record else None
-            target = idempotent.replay_target("record.create", "record", stored, patient_id)
-            decision = await policy.read_record(actor, record, uow.assignments)
-            await enforce(uow, actor, decision, target, now)
-            return target
-
-        return recheck
 
     async def get(self, actor: Actor, record_id: UUID) -> Record:
         now = self._clock.now()
