@@ -49,6 +49,7 @@ from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
+from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
@@ -131,6 +132,10 @@ class Container:
     @cached_property
     def annotations(self) -> AnnotationService:
         return AnnotationService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def expired_keys(self) -> ExpiredKeys:
+        return ExpiredKeys(self.uow, self.clock)
 
     @cached_property
     def audit(self) -> AuditService:
@@ -234,4 +239,11 @@ def _wire_notifications(container: Container) -> None:
     )
     if isinstance(container.notification_queue, InProcessNotificationQueue):
         service = container.notifications
-        container.notification_queue.bind(service.deliver, service.sweep)
+        expired_keys = container.expired_keys
+
+        async def sweep() -> None:
+            # The worker's cron jobs, for a process that has no worker.
+            await service.sweep()
+            await expired_keys.purge_if_due()
+
+        container.notification_queue.bind(service.deliver, sweep)

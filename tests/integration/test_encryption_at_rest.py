@@ -21,12 +21,23 @@ from healthrecords.adapters.sqlalchemy.engine import create_engine
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import KeyRing, Settings
 from healthrecords.domain.errors import StoredDataUnreadable
-from healthrecords.domain.records import RecordType
+from healthrecords.domain.idempotency import Answer, Once, digest
+from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests import servers
 from tests.conftest import key_ring, key_ring_env
 from tests.people import add_user
+
+
+def keyed_once(key: str) -> Once[Record]:
+    """An Idempotency-Key whose stored answer carries the record's title."""
+    return Once(
+        scope="POST /api/records/",
+        key_digest=digest(key),
+        fingerprint=digest(key + "-request"),
+        render=lambda r: Answer(201, json.dumps({"id": str(r.id), "title": r.title}).encode()),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +71,22 @@ async def test_no_plaintext_health_data_in_the_database(
     )
     await container.annotations.annotate(doctor, record.id, f"{marker}-body")
     assert (await container.records.get(patient, record.id)).title == f"{marker}-title"
+    keyed = NewRecord(title=f"{marker}-keyed", record_type=RecordType.NOTE, content="c")
+    await container.records.create(patient, keyed, keyed_once(marker))
     # The first version is now kept in the history table.
     await container.records.update(
         patient, record.id, RecordChanges(title="t2", record_type=RecordType.NOTE, content="c2")
     )
 
     needle = marker.encode()
-    tables = ("health_record", "health_record_version", "annotation", "audit_event", "notification")
+    tables = (
+        "health_record",
+        "health_record_version",
+        "annotation",
+        "audit_event",
+        "notification",
+        "idempotency_key",
+    )
     for table in tables:
         for row in await raw_rows(container, f"SELECT * FROM {table}"):
             assert not any(needle in as_bytes(v) for v in row), table
@@ -200,6 +220,36 @@ async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
         assert first.title == record.title
         notes = await after.annotations.for_record(patient, record.id)
         assert [n.body for n in notes.items] == [record.title.replace("t", "b")]
+    await after.aclose()
+
+
+async def test_rotate_keys_re_encrypts_stored_idempotency_answers(
+    fresh_settings: Settings,
+) -> None:
+    old = KeyRing(current="old", keys={"old": secrets.token_bytes(32)})
+    new_key = secrets.token_bytes(32)
+    both = KeyRing(current="new", keys={"new": new_key, **old.keys})
+    only_new = KeyRing(current="new", keys={"new": new_key})
+    new = NewRecord(title="Keyed", record_type=RecordType.NOTE, content="c")
+    once = keyed_once("retry-me")
+
+    before = build_container(dataclasses.replace(fresh_settings, encryption_keys=old))
+    patient = await add_user(before, Role.PATIENT)
+    record = await before.records.create(patient, new, once)
+    assert isinstance(record, Record)
+    await before.aclose()
+
+    during = build_container(dataclasses.replace(fresh_settings, encryption_keys=both))
+    report = await during.rotate_encryption_keys()
+    assert report.idempotency_answers_rotated == 1
+    assert report.unreadable == []
+    await during.aclose()
+
+    # The old key retired within the 24 hours: a retry still gets its answer.
+    after = build_container(dataclasses.replace(fresh_settings, encryption_keys=only_new))
+    replayed = await after.records.create(patient, new, once)
+    assert isinstance(replayed, Answer)
+    assert json.loads(replayed.body) == {"id": str(record.id), "title": "Keyed"}
     await after.aclose()
 
 

@@ -39,6 +39,21 @@ async def _up_down_up(url: str) -> None:
         await engine.dispose()
 
 
+async def _0003_down_and_up(url: str) -> None:
+    """0003 alone: down to 0002 drops only the idempotency keys, up brings them back."""
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine, "0003")
+        await migrate.downgrade(engine, "0002")
+        assert await _tables(url) == TABLES - {"idempotency_key", "health_record_version"}
+        await migrate.upgrade(engine, "0003")
+        assert await _tables(url) == TABLES - {"health_record_version"}
+        await migrate.upgrade(engine)
+        assert await _tables(url) == TABLES
+    finally:
+        await engine.dispose()
+
+
 async def test_migrations_up_and_down_on_postgresql(postgres_server: str) -> None:
     url = await servers.create_database(postgres_server)
     try:
@@ -118,5 +133,17 @@ async def test_existing_records_get_updated_by_and_a_history_on_postgresql(
         await servers.drop_database(postgres_server, url)
 
 
+async def test_idempotency_keys_migration_up_and_down_on_postgresql(postgres_server: str) -> None:
+    url = await servers.create_database(postgres_server)
+    try:
+        await _0003_down_and_up(url)
+    finally:
+        await servers.drop_database(postgres_server, url)
+
+
 async def test_existing_records_get_updated_by_and_a_history_on_sqlite(tmp_path: Path) -> None:
     await _existing_rows_get_history(f"sqlite+aiosqlite:///{tmp_path / 'hr.db'}")
+
+
+async def test_idempotency_keys_migration_up_and_down_on_sqlite(tmp_path: Path) -> None:
+    await _0003_down_and_up(f"sqlite+aiosqlite:///{tmp_path / 'hr.db'}")

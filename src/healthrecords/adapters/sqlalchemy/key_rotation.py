@@ -18,8 +18,14 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from healthrecords.adapters.security.cipher import FieldCipher
-from healthrecords.adapters.sqlalchemy.models import AnnotationRow, RecordRow, RecordVersionRow
+from healthrecords.adapters.sqlalchemy.models import (
+    AnnotationRow,
+    IdempotencyKeyRow,
+    RecordRow,
+    RecordVersionRow,
+)
 from healthrecords.adapters.sqlalchemy.repositories.annotations import TABLE as ANNOTATIONS
+from healthrecords.adapters.sqlalchemy.repositories.idempotency import TABLE as IDEMPOTENCY
 from healthrecords.adapters.sqlalchemy.repositories.record_versions import version_aad
 from healthrecords.adapters.sqlalchemy.repositories.records import TABLE as RECORDS
 from healthrecords.domain.errors import StoredDataUnreadable
@@ -33,6 +39,9 @@ class RotationReport:
     records_rotated: int = 0
     annotations_rotated: int = 0
     record_versions_rotated: int = 0
+    # Stored first answers to Idempotency-Keys (kept 24 h): rotated too, so a
+    # retired key never makes a retry's replay unreadable.
+    idempotency_answers_rotated: int = 0
     skipped_changed: int = 0
     unreadable: list[str] = field(default_factory=list)
     batches: int = 0
@@ -42,7 +51,7 @@ class RotationReport:
 class _Sealed:
     """A table with encrypted columns: which columns, and what else must be unchanged."""
 
-    model: type[RecordRow] | type[AnnotationRow] | type[RecordVersionRow]
+    model: type[RecordRow] | type[AnnotationRow] | type[RecordVersionRow] | type[IdempotencyKeyRow]
     table: str
     columns: dict[str, str]  # field name bound in the AAD -> ciphertext column
     unchanged: tuple[str, ...]
@@ -51,6 +60,11 @@ class _Sealed:
 
 def _row_aad(table: str, row: Any) -> dict[str, Any]:
     return {"table": table, "row_id": row.id, "patient_id": row.patient_id}
+
+
+def _answer_aad(row: Any) -> dict[str, Any]:
+    # A stored answer is bound to the user who made the request.
+    return {"table": IDEMPOTENCY, "row_id": row.id, "patient_id": row.user_id}
 
 
 RECORD_COLUMNS = _Sealed(
@@ -68,6 +82,9 @@ VERSION_COLUMNS = _Sealed(
     ("key_id",),
     version_aad,
 )
+IDEMPOTENCY_COLUMNS = _Sealed(
+    IdempotencyKeyRow, IDEMPOTENCY, {"body": "body_ciphertext"}, ("key_id",), _answer_aad
+)
 
 
 async def rotate_keys(
@@ -80,6 +97,9 @@ async def rotate_keys(
     )
     report.record_versions_rotated = await _rotate(
         sessions, cipher, batch_size, report, VERSION_COLUMNS
+    )
+    report.idempotency_answers_rotated = await _rotate(
+        sessions, cipher, batch_size, report, IDEMPOTENCY_COLUMNS
     )
     return report
 

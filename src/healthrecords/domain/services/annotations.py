@@ -9,11 +9,13 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.annotations import BODY_MAX_CHARS, Annotation
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import FieldError, InvalidInput
+from healthrecords.domain.idempotency import Answer, Once
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import DEFAULT_LIMIT, Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.trail import Target, audit_event, enforce
 
 
@@ -23,14 +25,20 @@ class AnnotationService:
         self._clock = clock
         self._queue = queue
 
-    async def annotate(self, actor: Actor, record_id: UUID, body: str) -> Annotation:
+    async def annotate(
+        self, actor: Actor, record_id: UUID, body: str, once: Once[Annotation] | None = None
+    ) -> Annotation | Answer:
+        """The new annotation; with `once`, a retry gets the first answer instead."""
         if not body.strip() or len(body) > BODY_MAX_CHARS:
             raise InvalidInput(
                 "The annotation is not valid.",
                 [FieldError("body", f"must be 1 to {BODY_MAX_CHARS} characters")],
             )
         now = self._clock.now()
+        recheck = replays.annotations_readable(actor, now)
         async with self._uow() as uow:
+            if replayed := await idempotent.replay(uow, actor, once, recheck, now):
+                return replayed
             record = await uow.records.get(record_id)
             annotation_id = uuid4()
             target = Target(
@@ -64,6 +72,9 @@ class AnnotationService:
                 patient_id=record.patient_id,
             )
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            if not await idempotent.remember(uow, actor, once, annotation, record.id, now):
+                assert once is not None
+                return await idempotent.replay_raced(uow, actor, once, recheck, now)
             await uow.commit()
         await self._queue.enqueue([note.id])
         return annotation

@@ -12,11 +12,13 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput
+from healthrecords.domain.idempotency import Answer, Once
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import DEFAULT_LIMIT, Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.trail import Target, audit_event, enforce
 from healthrecords.domain.users import Role
 
@@ -60,18 +62,28 @@ class AssignmentService:
         self._queue = queue
 
     async def assign(
-        self, actor: Actor, doctor_id: UUID, patient_id: UUID | None = None
-    ) -> Assigned:
-        """Idempotent: assigning an already assigned doctor returns the active row."""
+        self,
+        actor: Actor,
+        doctor_id: UUID,
+        patient_id: UUID | None = None,
+        once: Once[Assigned] | None = None,
+    ) -> Assigned | Answer:
+        """Idempotent: assigning an already assigned doctor returns the active row.
+
+        With `once`, a retry gets the first answer (even after a revoke)."""
         patient_id = patient_id if patient_id is not None else actor.id
         now = self._clock.now()
         target = Target(action="assignment.create", type="assignment", patient_id=patient_id)
         async with self._uow() as uow:
+            if replayed := await idempotent.replay(
+                uow, actor, once, replays.assignment_audited, now
+            ):
+                return replayed
             await enforce(uow, actor, policy.create_assignment(actor, patient_id), target, now)
             verified = await self._check_parties(uow, actor, doctor_id, patient_id)
             existing = await uow.assignments.get_active(doctor_id, patient_id)
             if existing is not None:
-                return await self._repeat(uow, actor, target, existing, now, verified)
+                return await self._repeat(uow, actor, target, existing, now, verified, once)
             assignment = Assignment(
                 id=uuid4(),
                 doctor_id=doctor_id,
@@ -87,7 +99,7 @@ class AssignmentService:
                 raced = await uow.assignments.get_active(doctor_id, patient_id)
                 if raced is None:
                     raise
-                return await self._repeat(uow, actor, target, raced, now, verified)
+                return await self._repeat(uow, actor, target, raced, now, verified, once)
             note = await uow.notifications.add(
                 doctor_id,
                 NotificationKind.ASSIGNMENT_CREATED,
@@ -106,9 +118,15 @@ class AssignmentService:
                 action=target.action, type=target.type, id=assignment.id, patient_id=patient_id
             )
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            made = Assigned(assignment, created=True, doctor_verified=verified)
+            if not await idempotent.remember(uow, actor, once, made, assignment.id, now):
+                assert once is not None
+                return await idempotent.replay_raced(
+                    uow, actor, once, replays.assignment_audited, now
+                )
             await uow.commit()
         await self._queue.enqueue(notes)
-        return Assigned(assignment, created=True, doctor_verified=verified)
+        return made
 
     @staticmethod
     async def _repeat(
@@ -118,13 +136,18 @@ class AssignmentService:
         existing: Assignment,
         at: datetime,
         verified: bool,
-    ) -> Assigned:
+        once: Once[Assigned] | None,
+    ) -> Assigned | Answer:
         target = Target(
             action=target.action, type=target.type, id=existing.id, patient_id=existing.patient_id
         )
         await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, at))
+        made = Assigned(existing, created=False, doctor_verified=verified)
+        if not await idempotent.remember(uow, actor, once, made, existing.id, at):
+            assert once is not None
+            return await idempotent.replay_raced(uow, actor, once, replays.assignment_audited, at)
         await uow.commit()
-        return Assigned(existing, created=False, doctor_verified=verified)
+        return made
 
     async def _check_parties(
         self, uow: UnitOfWork, actor: Actor, doctor_id: UUID, patient_id: UUID

@@ -11,6 +11,7 @@ from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
+from healthrecords.domain.idempotency import Answer, Once
 from healthrecords.domain.instants import instant_problem
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
@@ -24,6 +25,7 @@ from healthrecords.domain.records import (
     RecordType,
     RecordVersion,
 )
+from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.trail import Target, audit_alone, audit_event, enforce
 from healthrecords.domain.users import Role
 
@@ -64,7 +66,10 @@ class RecordService:
         self._clock = clock
         self._queue = queue
 
-    async def create(self, actor: Actor, new: NewRecord) -> Record:
+    async def create(
+        self, actor: Actor, new: NewRecord, once: Once[Record] | None = None
+    ) -> Record | Answer:
+        """The new record; with `once`, a retry gets the first answer instead."""
         check_fields(new.title, new.content, new.recorded_at)
         patient_id = new.patient_id
         if patient_id is None:
@@ -89,7 +94,10 @@ class RecordService:
         )
         target = Target(action="record.create", type="record", id=record.id, patient_id=patient_id)
         notify: list[UUID] = []
+        recheck = replays.record_readable(actor, now)
         async with self._uow() as uow:
+            if replayed := await idempotent.replay(uow, actor, once, recheck, now):
+                return replayed
             decision = await policy.create_record(actor, patient_id, uow.assignments)
             await enforce(uow, actor, decision, target, now)
             await uow.records.add(record)
@@ -102,6 +110,9 @@ class RecordService:
                 )
                 notify.append(note.id)
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            if not await idempotent.remember(uow, actor, once, record, record.id, now):
+                assert once is not None
+                return await idempotent.replay_raced(uow, actor, once, recheck, now)
             await uow.commit()
         if notify:
             await self._queue.enqueue(notify)

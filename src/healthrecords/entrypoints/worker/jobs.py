@@ -25,3 +25,8 @@ async def deliver_notification(ctx: WorkerContext, *, notification_id: str) -> b
 async def sweep_notifications(ctx: WorkerContext) -> int:
     """Re-enqueue notifications left undelivered (Redis was down, a worker died)."""
     return await _container(ctx).notifications.sweep()
+
+
+async def purge_idempotency_keys(ctx: WorkerContext) -> int:
+    """Delete Idempotency-Keys past their 24 hours."""
+    return await _container(ctx).expired_keys.purge()

@@ -11,6 +11,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.entrypoints.worker.jobs import (
     WorkerContext,
     deliver_notification,
+    purge_idempotency_keys,
     sweep_notifications,
 )
 
@@ -19,6 +20,8 @@ assert deliver_notification.__qualname__ == DELIVER_FUNCTION, "enqueued by this 
 CONCURRENCY = 20
 # Every 5 seconds (croniter's sixth field is seconds).
 SWEEP_CRON = "* * * * * */5"
+# Every 10 minutes: expired keys only take room, they are never answered from.
+PURGE_CRON = "*/10 * * * *"
 TIMERS = {
     "schedule": 1,
     # SAQ's own sweep: jobs held by a worker that died go back to the queue.
@@ -45,8 +48,11 @@ def build_worker(
     cls: type[Worker[WorkerContext]] = Worker if handle_signals else QuietWorker
     return cls(
         container.saq_queue,
-        functions=[deliver_notification, sweep_notifications],
-        cron_jobs=[CronJob(sweep_notifications, cron=SWEEP_CRON, timeout=30)],
+        functions=[deliver_notification, sweep_notifications, purge_idempotency_keys],
+        cron_jobs=[
+            CronJob(sweep_notifications, cron=SWEEP_CRON, timeout=30),
+            CronJob(purge_idempotency_keys, cron=PURGE_CRON, timeout=60),
+        ],
         concurrency=CONCURRENCY,
         startup=startup,
         timers=TIMERS,  # type: ignore[arg-type]

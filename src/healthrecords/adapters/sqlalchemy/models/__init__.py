@@ -4,6 +4,7 @@ from healthrecords.adapters.sqlalchemy.models.annotations import AnnotationRow
 from healthrecords.adapters.sqlalchemy.models.assignments import AssignmentRow
 from healthrecords.adapters.sqlalchemy.models.audit import AuditEventRow
 from healthrecords.adapters.sqlalchemy.models.base import Base
+from healthrecords.adapters.sqlalchemy.models.idempotency import IdempotencyKeyRow
 from healthrecords.adapters.sqlalchemy.models.notifications import NotificationRow
 from healthrecords.adapters.sqlalchemy.models.record_versions import RecordVersionRow
 from healthrecords.adapters.sqlalchemy.models.records import RecordRow
@@ -15,6 +16,7 @@ __all__ = [
     "AssignmentRow",
     "AuditEventRow",
     "Base",
+    "IdempotencyKeyRow",
     "NotificationRow",
     "RecordRow",
     "RecordVersionRow",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.idempotency import Answer
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from healthrecords.domain.services.assignments import Assigned
+from healthrecords.entrypoints.http import idempotency
 from healthrecords.entrypoints.http.record_schemas import (
     AssignmentIn,
     AssignmentOut,
@@ -38,14 +41,22 @@ class AssignmentsController(Controller):
     )
     async def assign(
         self,
+        request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         actor: NamedDependency[Actor],
         data: RequestBody[AssignmentIn],
+        idempotency_key: idempotency.IdempotencyKey = None,
     ) -> Response[AssignmentOut]:
-        made = await container.assignments.assign(actor, data.doctor_id, data.patient_id)
+        made = await container.assignments.assign(
+            actor,
+            data.doctor_id,
+            data.patient_id,
+            idempotency.once(request, idempotency_key, data, made_answer),
+        )
+        if isinstance(made, Answer):
+            return idempotency.replayed(made)
         return Response(
-            AssignmentOut.of(made.assignment, made.doctor_verified),
-            status_code=201 if made.created else 200,
+            AssignmentOut.of(made.assignment, made.doctor_verified), status_code=status_of(made)
         )
 
     @get("/", summary="The caller's assignments (admins: all), newest first (keyset pages)")
@@ -71,3 +82,13 @@ class AssignmentsController(Controller):
         assignment_id: FromPath[UUID],
     ) -> None:
         await container.assignments.revoke(actor, assignment_id)
+
+
+def status_of(made: Assigned) -> int:
+    return 201 if made.created else 200
+
+
+def made_answer(made: Assigned) -> Answer:
+    return idempotency.json_answer(
+        status_of(made), AssignmentOut.of(made.assignment, made.doctor_verified)
+    )

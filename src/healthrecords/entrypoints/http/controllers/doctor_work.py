@@ -5,12 +5,17 @@ The doctors directory (GET /api/doctors/) lives in controllers/doctors.py.
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.annotations import Annotation
+from healthrecords.domain.idempotency import Answer
+from healthrecords.entrypoints.http import idempotency
 from healthrecords.entrypoints.http.record_schemas import (
     AnnotationIn,
     AnnotationOut,
@@ -32,10 +37,22 @@ class DoctorWorkController(Controller):
     @post("/annotations/", summary="Annotate a record of an assigned patient", status_code=201)
     async def annotate(
         self,
+        request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         actor: NamedDependency[Actor],
         data: RequestBody[AnnotationIn],
-    ) -> AnnotationOut:
-        return AnnotationOut.of(
-            await container.annotations.annotate(actor, data.record_id, data.body)
+        idempotency_key: idempotency.IdempotencyKey = None,
+    ) -> Response[AnnotationOut]:
+        made = await container.annotations.annotate(
+            actor,
+            data.record_id,
+            data.body,
+            idempotency.once(request, idempotency_key, data, created_answer),
         )
+        if isinstance(made, Answer):
+            return idempotency.replayed(made)
+        return Response(AnnotationOut.of(made), status_code=201)
+
+
+def created_answer(annotation: Annotation) -> Answer:
+    return idempotency.json_answer(201, AnnotationOut.of(annotation))

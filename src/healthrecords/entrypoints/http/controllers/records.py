@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, QueryParameter, RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.idempotency import Answer
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.services.records import NewRecord, RecordChanges
+from healthrecords.entrypoints.http import idempotency
 from healthrecords.entrypoints.http.record_schemas import (
     AnnotationOut,
     AnnotationPage,
@@ -46,6 +48,10 @@ def with_etag(record: Record, status_code: int = 200) -> Response[RecordOut]:
     return Response(RecordOut.of(record), status_code=status_code, headers={"ETag": etag(record)})
 
 
+def created_answer(record: Record) -> Answer:
+    return idempotency.json_answer(201, RecordOut.of(record), ("ETag", etag(record)))
+
+
 class RecordsController(Controller):
     path = "/api/records"
     tags = ("records",)
@@ -69,11 +75,13 @@ class RecordsController(Controller):
     @post("/", summary="Add a record to a patient file", status_code=201)
     async def create_record(
         self,
+        request: Request[Any, Any, Any],
         container: NamedDependency[Container],
         actor: NamedDependency[Actor],
         data: RequestBody[RecordIn],
+        idempotency_key: idempotency.IdempotencyKey = None,
     ) -> Response[RecordOut]:
-        record = await container.records.create(
+        made = await container.records.create(
             actor,
             NewRecord(
                 title=data.title,
@@ -82,8 +90,11 @@ class RecordsController(Controller):
                 recorded_at=data.recorded_at,
                 patient_id=data.patient_id,
             ),
+            idempotency.once(request, idempotency_key, data, created_answer),
         )
-        return with_etag(record, 201)
+        if isinstance(made, Answer):
+            return idempotency.replayed(made)
+        return with_etag(made, 201)
 
     @get("/{record_id:uuid}/", summary="One record, with its version as ETag")
     async def get_record(
