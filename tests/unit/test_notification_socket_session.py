@@ -21,11 +21,9 @@ from healthrecords.adapters.channels.wire import RESYNC, notification_channel
 from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.users import Role
-from healthrecords.entrypoints.http.sockets.session import (
-    Disconnected,
-    NotificationSocket,
-    Timings,
-)
+from healthrecords.entrypoints.http.sockets.limits import Timings
+from healthrecords.entrypoints.http.sockets.protocol import Disconnected
+from healthrecords.entrypoints.http.sockets.session import NotificationSocket
 from tests.unit.notifications_world import NotificationsWorld
 
 DEADLINE = 5.0
