@@ -41,7 +41,7 @@ async def open_socket(ws_url: str, token: str) -> ClientConnection:
         ws = await connect(ws_url + WS_PATH, open_timeout=10, max_queue=None)
     except Exception as exc:
         raise FeatureMissing(f"WebSocket {WS_PATH} refused the connection: {exc}") from exc
-    await ws.send(json.dumps({"type": "auth", "token": token}))
+    await ws.send(json.dumps({"type": "auth", "token": token, "resume_after": None}))
     reply = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
     if reply.get("type") != "ready":
         await ws.close()
