@@ -104,7 +104,7 @@ async def fan_out(ctx: Context, doctors: Sequence[Account], patients: Sequence[A
         httpx.AsyncClient(base_url=app_b.base_url, timeout=30) as client_b,
         AsyncExitStack() as stack,
     ):
-        gate = asyncio.Semaphore(50)
+        gate = asyncio.Semaphore(20)
 
         async def open_inbox(i: int, doctor: Account) -> asyncio.Queue[Frame]:
             async with gate:

@@ -36,9 +36,8 @@ class Hello:
     resume: ResumeFrom | None
 
 
-async def receive_hello(
-    transport: Transport, authenticate: Authenticate, gate: MessageGate, within: float
-) -> Hello:
+async def receive_first(transport: Transport, gate: MessageGate, within: float) -> dict[str, Any]:
+    """The first message, which must be an auth, within the deadline."""
     try:
         async with asyncio.timeout(within):
             text = await transport.receive_text()
@@ -46,8 +45,14 @@ async def receive_hello(
         raise SocketClosed(CLOSE_UNAUTHORIZED, f"authenticate within {within:g} seconds") from exc
     gate.admit(text)
     message = parse(text)
-    token = message.get("token") if message and message.get("type") == "auth" else None
-    if message is None or not isinstance(token, str):
+    if message is None or message.get("type") != "auth":
+        raise SocketClosed(CLOSE_UNAUTHORIZED, "the first message must be auth")
+    return message
+
+
+async def hello_from(message: dict[str, Any], authenticate: Authenticate) -> Hello:
+    token = message.get("token")
+    if not isinstance(token, str):
         raise SocketClosed(CLOSE_UNAUTHORIZED, "the first message must be auth")
     resume = _resume_from(message)
     try:

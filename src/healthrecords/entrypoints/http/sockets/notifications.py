@@ -13,7 +13,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.domain.errors import AuthenticationFailed
 from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission
-from healthrecords.entrypoints.http.sockets.limits import Limits, Slots, Timings
+from healthrecords.entrypoints.http.sockets.limits import Limits, SetupLine, Slots, Timings
 from healthrecords.entrypoints.http.sockets.protocol import CLOSE_POLICY, Disconnected
 from healthrecords.entrypoints.http.sockets.session import NotificationSocket
 
@@ -23,6 +23,9 @@ LIMITS = Limits()
 # This process's open sockets per user, and per client address.
 SLOTS: Slots[UUID] = Slots()
 ADMISSION = Admission()
+# Sockets set up at once per process: well under the database pool (20), so
+# HTTP requests keep connections while a burst of sockets authenticates.
+SETUP = SetupLine(8)
 
 
 class LitestarTransport:
@@ -88,6 +91,7 @@ async def notifications_socket(
         limits=LIMITS,
         slots=SLOTS,
         admission=ADMISSION,
+        setup=SETUP,
         address=socket.client.host if socket.client else "",
         caps=AddressCaps(
             open=settings.socket_cap_per_address,

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import logging
+import time
 
 log = logging.getLogger(__name__)
+
+# A flapping database (or a pool timing out under a burst) would otherwise
+# warn at every recovery and failure.
+QUIET_SECONDS = 60.0
 
 
 class OutageLog:
     def __init__(self) -> None:
         self._failing = False
+        self._warned_at: float | None = None
 
     def failed(self, error: BaseException) -> None:
-        if not self._failing:
-            self._failing = True
+        if self._failing:
+            return
+        self._failing = True
+        now = time.monotonic()
+        if self._warned_at is None or now - self._warned_at >= QUIET_SECONDS:
+            self._warned_at = now
             log.warning(
                 "notification sockets cannot read the database; closing them with 1013",
                 extra={"error": type(error.__cause__ or error).__name__},

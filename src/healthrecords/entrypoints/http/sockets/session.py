@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,21 +23,29 @@ from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission, Admitted
+from healthrecords.entrypoints.http.sockets.deadlines import Deadlines
 from healthrecords.entrypoints.http.sockets.delivery import OrderedDelivery
 from healthrecords.entrypoints.http.sockets.hello import (
     Authenticate,
     Hello,
+    hello_from,
     notification_id,
     reauthenticate,
-    receive_hello,
+    receive_first,
 )
-from healthrecords.entrypoints.http.sockets.limits import Limits, MessageGate, Slots, Timings
+from healthrecords.entrypoints.http.sockets.limits import (
+    Limits,
+    MessageGate,
+    SetupLine,
+    Slots,
+    Timings,
+    user_slot,
+)
 from healthrecords.entrypoints.http.sockets.outage import DATABASE
 from healthrecords.entrypoints.http.sockets.protocol import (
     CLOSE_BAD_REQUEST,
     CLOSE_INTERNAL,
     CLOSE_POLICY,
-    CLOSE_TOO_MANY,
     CLOSE_TRY_LATER,
     CLOSE_UNAUTHORIZED,
     Disconnected,
@@ -59,6 +66,7 @@ AccountActive = Callable[[UUID], Awaitable[bool]]
 DEFAULT_TIMINGS = Timings()
 DEFAULT_LIMITS = Limits()
 DEFAULT_CAPS = AddressCaps()
+BAD_RESUME_AFTER = "resume_after must be the id of one of your notifications"
 
 
 class NotificationSocket:
@@ -78,6 +86,7 @@ class NotificationSocket:
         admission: Admission | None = None,
         address: str = "",
         caps: AddressCaps = DEFAULT_CAPS,
+        setup: SetupLine | None = None,
     ) -> None:
         self._t = transport
         self._authenticate = authenticate
@@ -85,7 +94,6 @@ class NotificationSocket:
         self._service = service
         self._channels = channels
         self._namespace = namespace
-        self._clock = clock
         self._timings = timings
         self._limits = limits
         self._slots = slots
@@ -93,23 +101,23 @@ class NotificationSocket:
         self._address = address
         self._caps = caps
         self._user: UUID | None = None
-        self._expires_at: datetime | None = None
-        self._last_sent = 0.0
-        self._account_checked = 0.0
-        self._grace_ends = 0.0
+        self._clocks = Deadlines(clock, timings)
+        self._setup = setup or SetupLine(1)
 
     async def run(self) -> None:
         try:
             with self._admitted() as admitted:
                 gate = MessageGate(self._limits)
-                hello = await receive_hello(
-                    self._t, self._authenticate, gate, self._timings.auth_timeout
-                )
-                if admitted is not None:
-                    admitted.authenticated()
-                self._user, self._expires_at = hello.claims.subject, hello.claims.expires_at
-                with self._user_slot(hello.claims.subject):
-                    await self._live(hello, gate)
+                first = await receive_first(self._t, gate, self._timings.auth_timeout)
+                async with self._setup.turn() as set_up:
+                    hello = await hello_from(first, self._authenticate)
+                    if admitted is not None:
+                        admitted.authenticated()
+                    self._user = hello.claims.subject
+                    self._clocks.expires_at = hello.claims.expires_at
+                    limit = self._limits.sockets_per_user
+                    with user_slot(self._slots, hello.claims.subject, limit):
+                        await self._live(hello, gate, set_up)
         except SocketClosed as close:
             await self._close(close.code, close.reason)
         except Unavailable as exc:
@@ -130,19 +138,7 @@ class NotificationSocket:
         with self._admission.admit(self._address, self._caps) as admitted:
             yield admitted
 
-    @contextlib.contextmanager
-    def _user_slot(self, user: UUID) -> Iterator[None]:
-        if self._slots is None:
-            yield
-            return
-        if not self._slots.take(user, self._limits.sockets_per_user):
-            raise SocketClosed(CLOSE_TOO_MANY, "too many sockets for this user")
-        try:
-            yield
-        finally:
-            self._slots.give_back(user)
-
-    async def _live(self, hello: Hello, gate: MessageGate) -> None:
+    async def _live(self, hello: Hello, gate: MessageGate, set_up: Callable[[], None]) -> None:
         user = self._need_user()
         channel = notification_channel(self._namespace, user)
         async with subscribed(self._channels, channel, self._timings.probe_timeout) as sub:
@@ -151,19 +147,18 @@ class NotificationSocket:
                 try:
                     resume_seq = await self._service.resume_point(user, hello.resume.after)
                 except InvalidInput as exc:
-                    raise SocketClosed(CLOSE_BAD_REQUEST, exc.detail[:120]) from exc
+                    raise SocketClosed(CLOSE_BAD_REQUEST, BAD_RESUME_AFTER) from exc
             delivery = OrderedDelivery(
                 user, self._service, self._send, await self._service.last_seq(user)
             )
             DATABASE.succeeded()
-            now = asyncio.get_running_loop().time()
-            self._account_checked = now
-            self._grace_ends = now + self._timings.resume_grace
+            self._clocks.ready()
             await self._send({"type": "ready"})
             if hello.resume is not None:
                 await delivery.start(resume_seq)
             for message in sub.early:
                 await delivery.on_channel(message)
+            set_up()
             await self._serve(sub, delivery, gate)
 
     async def _serve(self, sub: Subscription, delivery: OrderedDelivery, gate: MessageGate) -> None:
@@ -173,23 +168,24 @@ class NotificationSocket:
             while True:
                 if sub.overflowed:
                     raise SocketClosed(CLOSE_POLICY, "too slow: reconnect and resume")
-                if not delivery.positioned and self._until_grace() <= 0:
+                clocks = self._clocks
+                if not delivery.positioned and clocks.until_grace() <= 0:
                     await delivery.start()
                 if receiving is None:
                     receiving = asyncio.create_task(self._t.receive_text())
                 if relaying is None:
                     relaying = asyncio.create_task(next_event(sub.events))
-                waits = [self._until_expiry(), self._until_ping(), self._until_check()]
+                waits = [clocks.until_expiry(), clocks.until_ping(), clocks.until_check()]
                 if not delivery.positioned:
-                    waits.append(self._until_grace())
+                    waits.append(clocks.until_grace())
                 done, _ = await asyncio.wait(
                     {receiving, relaying},
                     timeout=max(0.0, min(waits)),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
-                if self._until_expiry() <= 0:
+                if clocks.until_expiry() <= 0:
                     raise SocketClosed(CLOSE_UNAUTHORIZED, "token expired")
-                if self._until_check() <= 0:
+                if clocks.until_check() <= 0:
                     await self._check_account()
                 if receiving in done:
                     text = receiving.result()
@@ -204,7 +200,7 @@ class NotificationSocket:
                     message = decode(raw)
                     if message is not None:
                         await delivery.on_channel(message)
-                if self._until_ping() <= 0:
+                if clocks.until_ping() <= 0:
                     await self._send({"type": "ping"})
         finally:
             for task in (receiving, relaying):
@@ -221,7 +217,7 @@ class NotificationSocket:
             return
         elif kind == "auth":
             claims = await reauthenticate(message, self._authenticate, self._need_user())
-            self._expires_at = claims.expires_at
+            self._clocks.expires_at = claims.expires_at
         elif kind == "resume":
             assert message is not None
             await self._resume(message, delivery)
@@ -250,33 +246,17 @@ class NotificationSocket:
                 await self._t.send_text(data)
         except TimeoutError as exc:
             raise SocketClosed(CLOSE_POLICY, "too slow: reconnect and resume") from exc
-        self._last_sent = asyncio.get_running_loop().time()
+        self._clocks.sent()
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self._timings.send_timeout):
                 await self._t.close(code, reason)
 
-    def _until_expiry(self) -> float:
-        if self._expires_at is None:
-            return 0.0
-        return (self._expires_at - self._clock.now()).total_seconds()
-
-    def _until_grace(self) -> float:
-        return self._grace_ends - asyncio.get_running_loop().time()
-
-    def _until_check(self) -> float:
-        now = asyncio.get_running_loop().time()
-        return self._account_checked + self._timings.account_check_interval - now
-
     async def _check_account(self) -> None:
-        self._account_checked = asyncio.get_running_loop().time()
+        self._clocks.account_checked()
         if not await self._account_active(self._need_user()):
             raise SocketClosed(CLOSE_UNAUTHORIZED, "account deactivated")
-
-    def _until_ping(self) -> float:
-        now = asyncio.get_running_loop().time()
-        return self._last_sent + self._timings.ping_interval - now
 
     def _need_user(self) -> UUID:
         assert self._user is not None, "authenticated before subscribing"
