@@ -35,7 +35,7 @@ from bench.scenarios import (
     scenario_login,
     scenario_read,
 )
-from bench.sockets import raise_file_limit, scenario_sockets
+from bench.sockets import raise_file_limit, scenario_fanout, scenario_sockets
 
 # The recommended production settings for this 2-core machine (see README, Performance).
 DEFAULT_WORKERS = 1
@@ -59,6 +59,7 @@ SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "notify": scenario_notify,
     "health": scenario_health,
     "sockets": scenario_sockets,
+    "fanout": scenario_fanout,
 }
 ALIASES = {
     "1": "read",

@@ -32,6 +32,7 @@ BURST = 1000
 BURST_SECONDS = 1.0
 FANOUT = 1000
 READY_DEADLINE = 60.0
+OPEN_ATTEMPTS = 5
 
 
 def raise_file_limit() -> int:
@@ -107,9 +108,16 @@ async def fan_out(ctx: Context, doctors: Sequence[Account], patients: Sequence[A
         gate = asyncio.Semaphore(20)
 
         async def open_inbox(i: int, doctor: Account) -> asyncio.Queue[Frame]:
-            async with gate:
-                server = app_a if i % 2 == 0 else app_b
-                return await stack.enter_async_context(inbox(server.ws_url, doctor.token))
+            server = app_a if i % 2 == 0 else app_b
+            for attempt in range(OPEN_ATTEMPTS):
+                try:
+                    async with gate:
+                        return await stack.enter_async_context(inbox(server.ws_url, doctor.token))
+                except ConnectionClosed:  # 1013 on a busy server: retry, as a client would
+                    if attempt == OPEN_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1.0)
+            raise AssertionError("unreachable")
 
         inboxes = await asyncio.gather(*(open_inbox(i, d) for i, d in enumerate(doctors)))
         measured: list[float] = []
@@ -152,4 +160,11 @@ async def scenario_sockets(ctx: Context) -> None:
         doctors = await seed.add_users(container, Role.DOCTOR, FANOUT)
         patients = await seed.add_users(container, Role.PATIENT, FANOUT)
     await burst(ctx, bursters)
+    await fan_out(ctx, doctors, patients)
+
+
+async def scenario_fanout(ctx: Context) -> None:
+    async with seed.project_container(ctx.env) as container:
+        doctors = await seed.add_users(container, Role.DOCTOR, FANOUT)
+        patients = await seed.add_users(container, Role.PATIENT, FANOUT)
     await fan_out(ctx, doctors, patients)

@@ -12,6 +12,7 @@ from uuid import UUID
 from healthrecords.entrypoints.http.sockets.protocol import (
     CLOSE_TOO_BIG,
     CLOSE_TOO_MANY,
+    CLOSE_TRY_LATER,
     SocketClosed,
 )
 
@@ -110,13 +111,19 @@ class SetupLine:
     probe, first replay): a burst waits here rather than exhausting the
     database pool, which timed sockets out with 1013 under 1,000 at once."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, wait: float = 10.0) -> None:
         self._turns = asyncio.Semaphore(size)
+        self._wait = wait
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[Callable[[], None]]:
-        """Held until the block ends or the yielded callable is called."""
-        await self._turns.acquire()
+        """Held until the block ends or the yielded callable is called; a
+        socket that waits longer than `wait` is closed 1013, never left hanging."""
+        try:
+            async with asyncio.timeout(self._wait):
+                await self._turns.acquire()
+        except TimeoutError as exc:
+            raise SocketClosed(CLOSE_TRY_LATER, "server busy, retry") from exc
         released = False
 
         def release() -> None:
