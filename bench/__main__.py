@@ -35,6 +35,7 @@ from bench.scenarios import (
     scenario_login,
     scenario_read,
 )
+from bench.sockets import raise_file_limit, scenario_fanout, scenario_sockets
 
 # The recommended production settings for this 2-core machine (see README, Performance).
 DEFAULT_WORKERS = 1
@@ -57,8 +58,18 @@ SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "login": scenario_login,
     "notify": scenario_notify,
     "health": scenario_health,
+    "sockets": scenario_sockets,
+    "fanout": scenario_fanout,
 }
-ALIASES = {"1": "read", "2": "list", "3": "create", "4": "login", "5": "notify", "0": "health"}
+ALIASES = {
+    "1": "read",
+    "2": "list",
+    "3": "create",
+    "4": "login",
+    "5": "notify",
+    "6": "sockets",
+    "0": "health",
+}
 DEFAULT = ["read", "list", "create", "login", "notify"]
 
 
@@ -67,7 +78,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "scenarios",
         nargs="*",
-        help="read|list|create|login|notify|health or 1-5 (0 = health); default: 1-5",
+        help="read|list|create|login|notify|sockets|health or 0-6; default: 1-5",
     )
     p.add_argument("--seconds", type=float, default=10, help="per measured load run")
     p.add_argument("--warmup", type=float, default=2, help="unmeasured load before each run")
@@ -119,6 +130,8 @@ def prepare(args: argparse.Namespace) -> tuple[Options, Report]:
         "load_generator": "wrk 1 thread (Debian) / asyncio client for scenario 5",
         "logs": str(options.log_dir),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        # Raised to the hard limit before any server starts (they inherit it).
+        "file_limit": raise_file_limit(),
     }
     return options, Report(config=config)
 

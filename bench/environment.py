@@ -60,6 +60,9 @@ class BenchEnvironment:
             # since every bench request comes from one client address.
             "HEALTHRECORDS_RATE_LIMIT_PER_MINUTE": "1000000",
             "HEALTHRECORDS_AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
+            # Likewise the per-address socket caps: every bench socket is 127.0.0.1.
+            "HEALTHRECORDS_SOCKET_CAP_PER_ADDRESS": "100000",
+            "HEALTHRECORDS_SOCKET_UNAUTHENTICATED_CAP_PER_ADDRESS": "100000",
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from bench import seed
 from bench.api import Account, FeatureMissing, check
@@ -31,18 +32,20 @@ from healthrecords.domain.users import Role
 WS_PATH = "/api/ws/notifications/"
 FRAME_TIMEOUT = 5.0
 WARMUP = 20
-CONNECT_PARALLEL = 50
+CONNECT_PARALLEL = 20
+# Generous: the machine is shared, and a socket's auth waits for a pool connection.
+OPEN_TIMEOUT = 30.0
 
 Frame = tuple[float, dict[str, Any]]
 
 
 async def open_socket(ws_url: str, token: str) -> ClientConnection:
     try:
-        ws = await connect(ws_url + WS_PATH, open_timeout=10, max_queue=None)
+        ws = await connect(ws_url + WS_PATH, open_timeout=OPEN_TIMEOUT, max_queue=None)
     except Exception as exc:
         raise FeatureMissing(f"WebSocket {WS_PATH} refused the connection: {exc}") from exc
-    await ws.send(json.dumps({"type": "auth", "token": token}))
-    reply = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    await ws.send(json.dumps({"type": "auth", "token": token, "resume_after": None}))
+    reply = json.loads(await asyncio.wait_for(ws.recv(), timeout=OPEN_TIMEOUT))
     if reply.get("type") != "ready":
         await ws.close()
         raise RuntimeError(f"expected ready, got {reply.get('type')!r}")
@@ -132,17 +135,25 @@ def latency_row(variant: str, values: list[float], lost: int, seconds: float) ->
     )
 
 
-async def idle_sockets(stack: AsyncExitStack, ws_url: str, accounts: Sequence[Account]) -> int:
+async def idle_sockets(
+    stack: AsyncExitStack, ws_url: str, accounts: Sequence[Account]
+) -> tuple[int, int]:
+    """Opened and failed: on a busy machine some opens time out; they are
+    counted, not fatal, and the figures are per socket actually opened."""
     gate = asyncio.Semaphore(CONNECT_PARALLEL)
 
-    async def one(account: Account) -> ClientConnection:
+    async def one(account: Account) -> ClientConnection | None:
         async with gate:
-            return await open_socket(ws_url, account.token)
+            try:
+                return await open_socket(ws_url, account.token)
+            except (OSError, RuntimeError, TimeoutError, FeatureMissing, ConnectionClosed):
+                return None
 
     sockets = await asyncio.gather(*(one(a) for a in accounts))
-    for ws in sockets:
+    opened = [ws for ws in sockets if ws is not None]
+    for ws in opened:
         stack.push_async_callback(ws.close)
-    return len(sockets)
+    return len(opened), len(sockets) - len(opened)
 
 
 async def scenario_notify(ctx: Context) -> None:
@@ -165,7 +176,7 @@ async def scenario_notify(ctx: Context) -> None:
         ctx.report.add(latency_row("alone", alone, lost, time.perf_counter() - started))
         async with AsyncExitStack() as stack:
             rss_before = ctx.app.rss_bytes()
-            opened = await idle_sockets(stack, ctx.app.ws_url, idlers)
+            opened, refused = await idle_sockets(stack, ctx.app.ws_url, idlers)
             await asyncio.sleep(2)
             rss_after = ctx.app.rss_bytes()
             started = time.perf_counter()
@@ -181,6 +192,7 @@ async def scenario_notify(ctx: Context) -> None:
                 rss_before_mib=round(rss_before / 2**20, 1),
                 rss_after_mib=round(rss_after / 2**20, 1),
                 bytes_per_idle_socket=round(per_socket),
+                idle_sockets_failed_to_open=refused,
             )
             row.note = f"{per_socket / 1024:.1f} KiB RSS per idle socket"
             ctx.report.add(row)

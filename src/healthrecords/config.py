@@ -58,6 +58,10 @@ class Settings:
     access_token_ttl: int = 300
     refresh_token_ttl: int = 7 * 24 * 3600
     cors_origins: tuple[str, ...] = ()
+    # Notification sockets per client address in one process: open, and not
+    # yet authenticated (README, WebSocket).
+    socket_cap_per_address: int = 256
+    socket_unauthenticated_cap_per_address: int = 64
     hsts_max_age: int = 0
     max_body_bytes: int = 256 * 1024
     log_level: str = "INFO"
@@ -217,6 +221,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         access_token_ttl=num("ACCESS_TOKEN_TTL", 300, 30, 3600),
         refresh_token_ttl=num("REFRESH_TOKEN_TTL", 7 * 24 * 3600, 300, 90 * 24 * 3600),
         cors_origins=origins,
+        socket_cap_per_address=num("SOCKET_CAP_PER_ADDRESS", 256, 1, 100_000),
+        socket_unauthenticated_cap_per_address=num(
+            "SOCKET_UNAUTHENTICATED_CAP_PER_ADDRESS", 64, 1, 100_000
+        ),
         hsts_max_age=num("HSTS_MAX_AGE", 0, 0, 2 * 365 * 24 * 3600),
         max_body_bytes=num("MAX_BODY_BYTES", 256 * 1024, 1024, 64 * 1024 * 1024),
         log_level=log_level,

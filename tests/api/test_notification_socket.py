@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -12,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.sockets import notifications as socket_module
-from healthrecords.entrypoints.http.sockets.session import Timings
+from healthrecords.entrypoints.http.sockets.limits import Timings
 from tests.api.notification_live import (
     LiveServer,
     closed_with,
@@ -189,3 +191,54 @@ async def test_unknown_messages_and_foreign_ids_get_an_error_frame(live: LiveSer
         await send(ws, {"type": "resume", "after": "nope"})
         assert (await recv(ws))["type"] == "error"
         await nothing_more(ws)
+
+
+async def test_resume_after_in_auth_replays_then_live_strictly_in_order(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    (seen,) = await live.notify(doctor.id)
+    missed = await live.notify(doctor.id, 20)
+    writer = asyncio.create_task(live.notify(doctor.id, 20))
+    async with live.socket() as ws:
+        await send(ws, {"type": "auth", "token": doctor.token, "resume_after": str(seen)})
+        assert await recv(ws) == {"type": "ready"}
+        written = missed + await writer
+        frames = await notifications(ws, 40)
+        assert [f["id"] for f in frames] == [str(i) for i in written]
+        await nothing_more(ws)
+
+
+async def test_a_live_notification_waits_for_a_resume_that_comes_after_ready(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long grace, so the live one is surely delivered before the resume.
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(resume_grace=30))
+    doctor = await live.user(Role.DOCTOR)
+    (seen,) = await live.notify(doctor.id)
+    missed = await live.notify(doctor.id, 5)
+    async with live.socket(doctor) as ws:
+        (live_one,) = await live.notify(doctor.id)
+        await delivered(live, live_one)
+        await send(ws, {"type": "resume", "after": str(seen)})
+        frames = await notifications(ws, 6)
+        assert [f["id"] for f in frames] == [str(i) for i in [*missed, live_one]]
+        await nothing_more(ws)
+
+
+async def test_a_resume_after_that_is_not_yours_closes_4400(live: LiveServer) -> None:
+    doctor, other = await live.user(Role.DOCTOR), await live.user(Role.DOCTOR)
+    (foreign,) = await live.notify(other.id)
+    for after in (str(foreign), "nope", 7):
+        async with live.socket() as ws:
+            await send(ws, {"type": "auth", "token": doctor.token, "resume_after": after})
+            assert await closed_with(ws) == 4400, after
+
+
+async def delivered(live: LiveServer, notification_id: UUID) -> None:
+    end = time.monotonic() + 10
+    while True:
+        async with live.container.uow() as uow:
+            found = await uow.notifications.get(notification_id)
+        if found is not None and found.delivered_at is not None:
+            return
+        assert time.monotonic() < end, "the notification was not delivered"
+        await asyncio.sleep(0.02)

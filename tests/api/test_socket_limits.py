@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +14,8 @@ from websockets.exceptions import ConnectionClosed
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.sockets import notifications as socket_module
-from healthrecords.entrypoints.http.sockets.session import CLOSE_TOO_BIG, CLOSE_TOO_MANY, Limits
+from healthrecords.entrypoints.http.sockets.limits import Limits
+from healthrecords.entrypoints.http.sockets.protocol import CLOSE_TOO_BIG, CLOSE_TOO_MANY
 from tests.api.notification_live import LiveServer, closed_with, live_server, recv, send
 
 
@@ -77,5 +81,48 @@ async def test_one_socket_too_many_for_a_user_closes_4429(
         await stack.enter_async_context(live.socket(other))
     # Closed sockets give their slots back.
     async with live.socket(doctor) as again:
+        await send(again, {"type": "ping"})
+        assert await recv(again) == {"type": "pong"}
+
+
+@pytest.fixture(scope="module")
+async def capped(settings: Settings) -> AsyncIterator[LiveServer]:
+    """A server with tiny per-address caps (every test client is 127.0.0.1)."""
+    small = dataclasses.replace(
+        settings, socket_cap_per_address=3, socket_unauthenticated_cap_per_address=2
+    )
+    async with live_server(small) as server:
+        yield server
+
+
+async def test_unauthenticated_sockets_past_the_per_address_cap_close_4429(
+    capped: LiveServer,
+) -> None:
+    doctor = await capped.user(Role.DOCTOR)
+    async with capped.socket() as first, capped.socket():
+        async with capped.socket() as third:
+            assert await closed_with(third) == CLOSE_TOO_MANY
+        # Authenticating frees its unauthenticated slot for the next one.
+        await send(first, {"type": "auth", "token": doctor.token, "resume_after": None})
+        assert await recv(first) == {"type": "ready"}
+        async with capped.socket() as fourth:
+            await send(fourth, {"type": "auth", "token": doctor.token, "resume_after": None})
+            assert await recv(fourth) == {"type": "ready"}
+
+
+async def test_open_sockets_past_the_per_address_cap_close_4429_and_slots_come_back(
+    capped: LiveServer,
+) -> None:
+    users = [await capped.user(Role.PATIENT) for _ in range(4)]
+    async with contextlib.AsyncExitStack() as stack:
+        for user in users[:3]:
+            await stack.enter_async_context(capped.socket(user))
+        async with capped.socket() as fourth:
+            assert await closed_with(fourth) == CLOSE_TOO_MANY
+    end = time.monotonic() + 10
+    while socket_module.ADMISSION.open("127.0.0.1"):
+        assert time.monotonic() < end, "closed sockets kept their slots"
+        await asyncio.sleep(0.01)
+    async with capped.socket(users[3]) as again:
         await send(again, {"type": "ping"})
         assert await recv(again) == {"type": "pong"}

@@ -21,11 +21,9 @@ from healthrecords.adapters.channels.wire import RESYNC, notification_channel
 from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.users import Role
-from healthrecords.entrypoints.http.sockets.session import (
-    Disconnected,
-    NotificationSocket,
-    Timings,
-)
+from healthrecords.entrypoints.http.sockets.limits import SetupLine, Timings
+from healthrecords.entrypoints.http.sockets.protocol import Disconnected
+from healthrecords.entrypoints.http.sockets.session import NotificationSocket
 from tests.unit.notifications_world import NotificationsWorld
 
 DEADLINE = 5.0
@@ -222,3 +220,24 @@ async def _claims(h: Harness) -> AccessClaims:
 
 async def _always_active(_: UUID) -> bool:
     return True
+
+
+async def test_a_socket_that_waits_too_long_to_be_set_up_closes_1013() -> None:
+    line = SetupLine(1, wait=0.05)
+    async with harness() as h, line.turn():
+        transport = FakeTransport()
+        session = NotificationSocket(
+            transport,
+            authenticate=lambda token: _claims(h),
+            account_active=_always_active,
+            service=h.service,
+            channels=h.plugin,
+            namespace=NAMESPACE,
+            clock=h.world.clock,
+            setup=line,
+        )
+        transport.say({"type": "auth", "token": "t"})
+        await asyncio.wait_for(session.run(), DEADLINE)
+    assert transport.closed is not None
+    assert transport.closed[0] == 1013
+    assert transport.sent == []

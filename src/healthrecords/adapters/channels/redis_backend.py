@@ -29,13 +29,28 @@ class ResilientRedisPubSubBackend(RedisChannelsPubSubBackend):
     _watched: Any = None
     _resync = False
     _failing = False
+    _lock: asyncio.Lock | None = None
+
+    @property
+    def _commands(self) -> asyncio.Lock:
+        # redis-py's PubSub is not safe to connect from several tasks at once:
+        # a burst of first subscribes opened parallel connections of which
+        # only one was ever read, so those sockets never went live.
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
 
     async def subscribe(self, channels: Any) -> None:
-        await super().subscribe(channels)
-        connection = self._pub_sub.connection
-        if connection is not None and connection is not self._watched:
-            connection.register_connect_callback(self._on_reconnect)
-            self._watched = connection
+        async with self._commands:
+            await super().subscribe(channels)
+            connection = self._pub_sub.connection
+            if connection is not None and connection is not self._watched:
+                connection.register_connect_callback(self._on_reconnect)
+                self._watched = connection
+
+    async def unsubscribe(self, channels: Any) -> None:
+        async with self._commands:
+            await super().unsubscribe(channels)
 
     async def publish(self, data: bytes, channels: Any) -> None:
         channels = list(channels)

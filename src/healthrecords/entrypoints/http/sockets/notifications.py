@@ -12,20 +12,20 @@ from litestar.exceptions import WebSocketDisconnect
 from healthrecords.bootstrap import Container
 from healthrecords.domain.errors import AuthenticationFailed
 from healthrecords.domain.ports.security import AccessClaims
-from healthrecords.entrypoints.http.sockets.session import (
-    CLOSE_POLICY,
-    Disconnected,
-    Limits,
-    NotificationSocket,
-    SocketSlots,
-    Timings,
-)
+from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission
+from healthrecords.entrypoints.http.sockets.limits import Limits, SetupLine, Slots, Timings
+from healthrecords.entrypoints.http.sockets.protocol import CLOSE_POLICY, Disconnected
+from healthrecords.entrypoints.http.sockets.session import NotificationSocket
 
 # Tests shorten these; production keeps the defaults.
 TIMINGS = Timings()
 LIMITS = Limits()
-# This process's open sockets per user.
-SLOTS = SocketSlots()
+# This process's open sockets per user, and per client address.
+SLOTS: Slots[UUID] = Slots()
+ADMISSION = Admission()
+# Sockets set up at once per process: well under the database pool (20), so
+# HTTP requests keep connections while a burst of sockets authenticates.
+SETUP = SetupLine(8)
 
 
 class LitestarTransport:
@@ -78,6 +78,7 @@ async def notifications_socket(
         return user is not None and user.is_active
 
     assert container.channels is not None, "build_container sets the channels plugin"
+    settings = container.settings
     await NotificationSocket(
         LitestarTransport(socket),
         authenticate=authenticate,
@@ -89,4 +90,11 @@ async def notifications_socket(
         timings=TIMINGS,
         limits=LIMITS,
         slots=SLOTS,
+        admission=ADMISSION,
+        setup=SETUP,
+        address=socket.client.host if socket.client else "",
+        caps=AddressCaps(
+            open=settings.socket_cap_per_address,
+            unauthenticated=settings.socket_unauthenticated_cap_per_address,
+        ),
     ).run()

@@ -1,0 +1,92 @@
+"""A socket's subscription to its user's channel, proven live before use."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.channels import ChannelsPlugin
+
+from healthrecords.adapters.channels.subscriber import BoundedSubscriber
+from healthrecords.adapters.channels.wire import Message, Probe, decode, encode_probe
+from healthrecords.entrypoints.http.sockets.protocol import CLOSE_TRY_LATER, SocketClosed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Subscription:
+    subscriber: Any
+    events: AsyncGenerator[bytes, None]
+    # Messages that arrived while waiting for the probe.
+    early: list[Message]
+
+    @property
+    def overflowed(self) -> bool:
+        return isinstance(self.subscriber, BoundedSubscriber) and self.subscriber.overflowed
+
+
+@contextlib.asynccontextmanager
+async def subscribed(
+    channels: ChannelsPlugin, channel: str, probe_timeout: float
+) -> AsyncIterator[Subscription]:
+    known: dict[str, set[Any]] = channels._channels
+    before = set(known.get(channel, ()))
+    try:
+        subscriber = await channels.subscribe(channel)
+    except Exception as exc:
+        log.warning("cannot subscribe a socket", extra={"error": type(exc).__name__})
+        # The plugin registers the subscriber before asking Redis; left
+        # there, it would make the channel look subscribed for good.
+        for stray in set(known.get(channel, ())) - before:
+            with contextlib.suppress(Exception):
+                await channels.unsubscribe(stray, channel)
+        if not known.get(channel, True):
+            known.pop(channel, None)
+        raise SocketClosed(CLOSE_TRY_LATER, "notifications unavailable, retry") from exc
+    events = subscriber.iter_events()
+    try:
+        early = await _until_live(channels, channel, events, probe_timeout)
+        yield Subscription(subscriber, events, early)
+    finally:
+        await events.aclose()
+        with contextlib.suppress(Exception):
+            await channels.unsubscribe(subscriber, channel)
+        # The plugin keeps an empty entry per channel ever used; one per
+        # user who ever connected would grow without bound.
+        if not known.get(channel, True):
+            known.pop(channel, None)
+
+
+async def _until_live(
+    channels: ChannelsPlugin, channel: str, events: AsyncGenerator[bytes, None], within: float
+) -> list[Message]:
+    """Publish a probe to our own channel and wait for it: once it is back,
+    the subscription is live (a bare SUBSCRIBE is not acknowledged)."""
+    token = secrets.token_hex(8)
+    early: list[Message] = []
+    try:
+        async with asyncio.timeout(within):
+            await channels.wait_published(encode_probe(token), channel)
+            async for raw in events:
+                message = decode(raw)
+                if isinstance(message, Probe):
+                    if message.token == token:
+                        return early
+                elif message is not None:
+                    early.append(message)
+    except Exception as exc:
+        log.warning("socket subscription not live", extra={"error": type(exc).__name__})
+    raise SocketClosed(CLOSE_TRY_LATER, "notifications unavailable, retry")
+
+
+async def next_event(events: AsyncGenerator[bytes, None]) -> bytes | None:
+    try:
+        return await anext(events)
+    except StopAsyncIteration:
+        return None
