@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -48,6 +49,18 @@ def check_fields(title: str, content: str, recorded_at: datetime | None) -> None
         errors.append(FieldError("recorded_at", "must include a timezone"))
     if errors:
         raise InvalidInput("The record is not valid.", errors)
+
+
+def listed_files(actor: Actor, asked: UUID | None, items: Sequence[Record]) -> list[UUID | None]:
+    """The files a list read is audited under: each file whose records it
+    returned (so every patient's access log shows it), the asked-for or own
+    file even when the page is empty, None for an empty all-files page."""
+    if asked is not None:
+        return [asked]
+    if actor.role is Role.PATIENT:
+        return [actor.id]
+    returned: list[UUID | None] = list(dict.fromkeys(r.patient_id for r in items))
+    return returned or [None]
 
 
 class RecordService:
@@ -140,11 +153,13 @@ class RecordService:
             found = (
                 list(await uow.records.list(files, record_type, limit + 1, after)) if files else []
             )
-            if patient_id is None and actor.role is Role.PATIENT:
-                target = dataclasses.replace(target, patient_id=actor.id)
-            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            items = found[:limit]
+            events = [
+                audit_event(actor, dataclasses.replace(target, patient_id=p), Outcome.SUCCESS, now)
+                for p in listed_files(actor, patient_id, items)
+            ]
+            await uow.audit.add_many(events)
             await uow.commit()
-        items = found[:limit]
         more = len(found) > limit
         next_cursor = Cursor(items[-1].recorded_at, items[-1].id).encode() if more else None
         return Page(items, next_cursor)
