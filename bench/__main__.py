@@ -23,6 +23,8 @@ from bench.api import FeatureMissing
 from bench.environment import ServerSettings, bench_environment
 from bench.loadgen import LoadGeneratorMissing, wrk_path
 from bench.notify import scenario_notify
+from bench.peer import PeerMissing
+from bench.peer_scenarios import scenario_files, scenario_peer
 from bench.processes import app_server, baseline_server
 from bench.results import RESULTS_DIR, Report, write_json
 from bench.results import table as render_table
@@ -56,10 +58,15 @@ SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "create": scenario_create,
     "login": scenario_login,
     "notify": scenario_notify,
+    "peer": scenario_peer,
+    "files": scenario_files,
     "health": scenario_health,
 }
-ALIASES = {"1": "read", "2": "list", "3": "create", "4": "login", "5": "notify", "0": "health"}
-DEFAULT = ["read", "list", "create", "login", "notify"]
+ALIASES = {
+    **{"1": "read", "2": "list", "3": "create", "4": "login", "5": "notify"},
+    **{"6": "peer", "7": "files", "0": "health"},
+}
+DEFAULT = ["read", "list", "create", "login", "notify", "peer", "files"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -67,7 +74,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "scenarios",
         nargs="*",
-        help="read|list|create|login|notify|health or 1-5 (0 = health); default: 1-5",
+        help="read|list|create|login|notify|peer|files|health or 1-7 (0 = health); default: 1-7",
     )
     p.add_argument("--seconds", type=float, default=10, help="per measured load run")
     p.add_argument("--warmup", type=float, default=2, help="unmeasured load before each run")
@@ -136,7 +143,7 @@ async def run(args: argparse.Namespace, options: Options, report: Report) -> Non
             print(f"== {name}", flush=True)
             try:
                 await SCENARIOS[name](ctx)
-            except FeatureMissing as exc:
+            except (FeatureMissing, PeerMissing) as exc:
                 report.skip(name, f"not built yet ({exc})")
             except (RuntimeError, httpx.HTTPError, OSError, TimeoutError) as exc:
                 report.skip(name, f"failed: {type(exc).__name__}: {exc}")
