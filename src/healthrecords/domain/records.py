@@ -33,3 +33,12 @@ class Record:
     updated_at: datetime
     version: int
     deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedRecord:
+    """A live record with the one fact its access rule needs about the reader,
+    fetched together: whether the reader has an active assignment to the file."""
+
+    record: Record
+    reader_assigned: bool

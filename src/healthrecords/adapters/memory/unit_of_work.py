@@ -41,7 +41,7 @@ class MemoryUnitOfWork:
         self.refresh_tokens = MemoryRefreshTokenRepository(
             w["refresh_token_families"], w["refresh_tokens"]
         )
-        self.records = MemoryRecordRepository(w["records"])
+        self.records = MemoryRecordRepository(w["records"], w["assignments"])
         self.assignments = MemoryAssignmentRepository(w["assignments"])
         self.annotations = MemoryAnnotationRepository(w["annotations"])
         self.notifications = MemoryNotificationRepository(w["notifications"])

@@ -114,20 +114,18 @@ class RecordService:
     async def get(self, actor: Actor, record_id: UUID) -> Record:
         now = self._clock.now()
         async with self._uow() as uow:
-            record = await uow.records.get(record_id)
+            fetched = await uow.records.get_for_reader(record_id, actor.id)
             target = Target(
                 action="record.read",
                 type="record",
                 id=record_id,
-                patient_id=record.patient_id if record else None,
+                patient_id=fetched.record.patient_id if fetched else None,
             )
-            await enforce(
-                uow, actor, await policy.read_record(actor, record, uow.assignments), target, now
-            )
-            assert record is not None
+            await enforce(uow, actor, policy.read_fetched(actor, fetched), target, now)
+            assert fetched is not None
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        return record
+        return fetched.record
 
     async def list(
         self,

@@ -4,19 +4,34 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, select, tuple_, update
+from sqlalchemy import Select, bindparam, exists, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.keyset import after_key
-from healthrecords.adapters.sqlalchemy.models import RecordRow
+from healthrecords.adapters.sqlalchemy.models import AssignmentRow, RecordRow
 from healthrecords.adapters.sqlalchemy.repositories.record_pages import STATEMENTS
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
 TABLE = "health_record"
 # Built once, with a bound parameter: nothing to construct or coerce per read.
 LIVE_BY_ID = select(RecordRow).where(
+    RecordRow.id == bindparam("record_id"), RecordRow.deleted_at.is_(None)
+)
+# The record and the reader's active-assignment fact in one round trip; the
+# policy decides on both (domain/policy.py, read_fetched).
+READER_ASSIGNED = (
+    exists()
+    .where(
+        AssignmentRow.doctor_id == bindparam("reader_id"),
+        AssignmentRow.patient_id == RecordRow.patient_id,
+        AssignmentRow.revoked_at.is_(None),
+    )
+    .correlate(RecordRow)
+    .label("reader_assigned")
+)
+LIVE_FOR_READER = select(RecordRow, READER_ASSIGNED).where(
     RecordRow.id == bindparam("record_id"), RecordRow.deleted_at.is_(None)
 )
 
@@ -85,6 +100,16 @@ class SqlRecordRepository:
     async def get(self, record_id: UUID) -> Record | None:
         row = await self._session.scalar(LIVE_BY_ID, {"record_id": record_id})
         return open_record(self._cipher, row) if row else None
+
+    async def get_for_reader(self, record_id: UUID, reader_id: UUID) -> FetchedRecord | None:
+        result = await self._session.execute(
+            LIVE_FOR_READER, {"record_id": record_id, "reader_id": reader_id}
+        )
+        found = result.first()
+        if found is None:
+            return None
+        row, assigned = found
+        return FetchedRecord(open_record(self._cipher, row), bool(assigned))
 
     async def list(
         self,
