@@ -84,6 +84,12 @@ async def test_the_all_files_statement_does_not_grow_with_the_files(container: C
 
     few_doctor, few = await doctor_with_files(container, 2)
     many_doctor, many = await doctor_with_files(container, 30)
+    # The newest record of the 30 files is soft-deleted: no page shows it.
+    gone = max(many, key=lambda r: (r.recorded_at, r.id))
+    async with container.uow() as uow:
+        await uow.records.soft_delete(gone.id, gone.recorded_at)
+        await uow.commit()
+    many.remove(gone)
     sync_engine = container.engine.sync_engine
     event.listen(sync_engine, "before_cursor_execute", capture)
     try:
@@ -111,14 +117,20 @@ async def assert_one_bounded_lookup_per_file(
     container: Container, statement: str, params: Any, files: int
 ) -> None:
     async with container.engine.connect() as conn:
+        # This test's table holds a few hundred rows, where a sequential scan is
+        # cheaper and rightly chosen; the shape asserted is the one the planner
+        # takes on a real table (bench scenario 7 prints it at 20,000 records).
+        await conn.exec_driver_sql("SET enable_seqscan = off")
         result = await conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, params)
         raw = result.scalar_one()
     nodes = plan_nodes((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
-    assert not [n for n in nodes if n["Node Type"] == "Seq Scan" and "health" in str(n)]
     scans = [n for n in nodes if n.get("Relation Name") == "health_record"]
     assert scans
     assert all("Index" in n["Node Type"] for n in scans), scans
-    # Each file's scan stops after a page: at most LIMIT + 1 rows per loop.
-    for n in scans:
-        assert n["Actual Rows"] <= LIMIT + 1, n
-        assert n.get("Actual Loops", 1) <= files, n
+    # One lookup of a single key per file; a page of keys from only the few
+    # files that can hold the page; then a page of full rows.
+    page = LIMIT + 1  # the service asks for one more, to know there is a next page
+    touched = sum(n["Actual Rows"] * n.get("Actual Loops", 1) for n in scans)
+    assert touched <= files + page * page + page, [
+        (n["Node Type"], n["Actual Rows"], n.get("Actual Loops")) for n in scans
+    ]
