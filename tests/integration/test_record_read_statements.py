@@ -65,3 +65,39 @@ async def test_a_doctors_read_is_one_select_and_one_insert(container: Container)
     with statements(container) as seen, pytest.raises(NotFound):
         await container.records.get(doctor, uuid4())
     assert seen == ["SELECT", "INSERT"]
+
+
+async def test_a_read_opens_no_transaction_on_postgresql(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its only write is the audit row, one statement committed on its own before
+    the answer: BEGIN and COMMIT would be two round trips guarding nothing."""
+    if container.settings.embedded:
+        pytest.skip("embedded SQLite keeps its transaction; no network round trips")
+    import asyncpg
+
+    patient = await add_user(container, Role.PATIENT)
+    record = await container.records.create(
+        patient, NewRecord(title="t", record_type=RecordType.NOTE, content="c")
+    )
+    opened: list[object] = []
+    real = asyncpg.Connection.transaction
+
+    def counting(self: asyncpg.Connection, **kwargs: Any) -> Any:
+        opened.append(kwargs)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "transaction", counting)
+    with statements(container) as seen:
+        await container.records.get(patient, record.id)
+        await container.records.list(patient)
+    assert seen == ["SELECT", "INSERT", "SELECT", "INSERT"]
+    assert opened == []
+    # The audit rows were committed: another connection sees them.
+    async with container.engine.connect() as conn:
+        found = await conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_event WHERE actor_id = $1 AND action IN "
+            "('record.read', 'record.list')",
+            (patient.id,),
+        )
+        assert found.scalar_one() == 2

@@ -64,8 +64,17 @@ def listed_files(actor: Actor, asked: UUID | None, items: Sequence[Record]) -> l
 
 
 class RecordService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, queue: NotificationQueue) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        queue: NotificationQueue,
+        reads: UnitOfWorkFactory | None = None,
+    ) -> None:
+        """`reads` serves get and list, whose one write is the audit row: a single
+        statement, so it may commit on its own (no BEGIN/COMMIT round trips)."""
         self._uow = uow
+        self._reads = reads or uow
         self._clock = clock
         self._queue = queue
 
@@ -113,7 +122,7 @@ class RecordService:
 
     async def get(self, actor: Actor, record_id: UUID) -> Record:
         now = self._clock.now()
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             fetched = await uow.records.get_for_reader(record_id, actor.id)
             target = Target(
                 action="record.read",
@@ -139,7 +148,7 @@ class RecordService:
         check_limit(limit)
         after = Cursor.decode(cursor) if cursor else None
         now = self._clock.now()
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             target = Target(action="record.list", type="record", patient_id=patient_id)
             decision = await policy.list_records(actor, patient_id, uow.assignments)
             await enforce(uow, actor, decision, target, now)
