@@ -60,7 +60,7 @@ async def visible_files(actor: Actor, assignments: AssignmentRepository) -> Sequ
     if actor.role is Role.PATIENT:
         return [actor.id]
     if actor.role is Role.DOCTOR:
-        return sorted({a.patient_id for a in await assignments.list(doctor_id=actor.id)})
+        return await assignments.assigned_files(actor.id)
     return []
 
 

@@ -20,6 +20,15 @@ ACTIVE_PAIR = select(AssignmentRow).where(
 )
 
 
+# Only the ids, as plain rows: a doctor may have thousands of files, and ORM
+# objects for each cost far more than the page query that uses them.
+ASSIGNED_FILES = (
+    select(AssignmentRow.patient_id)
+    .where(AssignmentRow.doctor_id == bindparam("doctor_id"), AssignmentRow.revoked_at.is_(None))
+    .order_by(AssignmentRow.patient_id)
+)
+
+
 def _to_assignment(row: AssignmentRow) -> Assignment:
     return Assignment(
         id=row.id,
@@ -80,6 +89,10 @@ class SqlAssignmentRepository:
         if active_only:
             query = query.where(AssignmentRow.revoked_at.is_(None))
         return [_to_assignment(r) for r in await self._session.scalars(query)]
+
+    async def assigned_files(self, doctor_id: UUID) -> Sequence[UUID]:
+        result = await self._session.execute(ASSIGNED_FILES, {"doctor_id": doctor_id})
+        return list(result.scalars())
 
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
         result = await self._session.execute(
