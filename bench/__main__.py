@@ -23,6 +23,8 @@ from bench.api import FeatureMissing
 from bench.environment import ServerSettings, bench_environment
 from bench.loadgen import LoadGeneratorMissing, wrk_path
 from bench.notify import scenario_notify
+from bench.peer import PeerMissing
+from bench.peer_scenarios import scenario_files, scenario_peer
 from bench.processes import app_server, baseline_server
 from bench.results import RESULTS_DIR, Report, write_json
 from bench.results import table as render_table
@@ -57,6 +59,8 @@ SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "create": scenario_create,
     "login": scenario_login,
     "notify": scenario_notify,
+    "peer": scenario_peer,
+    "files": scenario_files,
     "health": scenario_health,
     "sockets": scenario_sockets,
     "fanout": scenario_fanout,
@@ -68,9 +72,12 @@ ALIASES = {
     "4": "login",
     "5": "notify",
     "6": "sockets",
+    "7": "peer",
+    "8": "files",
+    "9": "fanout",
     "0": "health",
 }
-DEFAULT = ["read", "list", "create", "login", "notify"]
+DEFAULT = ["read", "list", "create", "login", "notify", "peer", "files"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -78,7 +85,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "scenarios",
         nargs="*",
-        help="read|list|create|login|notify|sockets|health or 0-6; default: 1-5",
+        help="read|list|create|login|notify|sockets|peer|files|fanout|health, or 1-9 (0: health)",
     )
     p.add_argument("--seconds", type=float, default=10, help="per measured load run")
     p.add_argument("--warmup", type=float, default=2, help="unmeasured load before each run")
@@ -149,7 +156,7 @@ async def run(args: argparse.Namespace, options: Options, report: Report) -> Non
             print(f"== {name}", flush=True)
             try:
                 await SCENARIOS[name](ctx)
-            except FeatureMissing as exc:
+            except (FeatureMissing, PeerMissing) as exc:
                 report.skip(name, f"not built yet ({exc})")
             except (RuntimeError, httpx.HTTPError, OSError, TimeoutError) as exc:
                 report.skip(name, f"failed: {type(exc).__name__}: {exc}")

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -32,6 +33,10 @@ class Service:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     @property
     def ws_url(self) -> str:
@@ -248,22 +253,53 @@ def _machine_ticks() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
+def _backends_of(database: str, pids: list[int]) -> list[int]:
+    """PostgreSQL backends serving `database`; their title is
+    "postgres: [cluster: ]user database host(port) state"."""
+    if not database:
+        return []
+    found = []
+    for pid in pids:
+        try:
+            words = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()
+        except OSError:
+            continue
+        if database.encode() in words[1:5]:
+            found.append(pid)
+    return found
+
+
+class Measured(Protocol):
+    """What the CPU counters need of a server under load: the app, baseline or peer."""
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+
 @dataclass
 class CpuSnapshot:
     at: float
     app: int
     postgres: dict[int, int]
+    database: dict[int, int]
     redis: int
     busy: int
     total: int
 
 
-def cpu_snapshot(service: Service) -> CpuSnapshot:
+def cpu_snapshot(service: Measured, database: str = "") -> CpuSnapshot:
+    """CPU ticks so far; `database` picks out the backends serving that server
+    (every other session's tests share this PostgreSQL)."""
     busy, total = _machine_ticks()
+    postgres = {p: _cpu_ticks(p) for p in _pids_named("postgres")}
     return CpuSnapshot(
         at=time.monotonic(),
-        app=sum(_cpu_ticks(p) for p in _tree(service.process.pid)),
-        postgres={p: _cpu_ticks(p) for p in _pids_named("postgres")},
+        app=sum(_cpu_ticks(p) for p in _tree(service.pid)),
+        postgres=postgres,
+        database={p: postgres[p] for p in _backends_of(database, list(postgres))},
         redis=sum(_cpu_ticks(p) for p in _pids_named("redis-server")),
         busy=busy,
         total=total,
@@ -280,10 +316,14 @@ def cpu_usage(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
         return round(ticks / CLOCK_TICKS / wall, 2)
 
     postgres = sum(t - before.postgres.get(p, 0) for p, t in after.postgres.items())
+    # A backend that started during the run counts from zero; one that ended is lost
+    # (the pools are fixed, so neither happens in a measured run).
+    database = sum(t - before.database.get(p, 0) for p, t in after.database.items())
     machine = (after.busy - before.busy) / max(1, after.total - before.total)
     return {
         "app_cores": cores(after.app - before.app),
         "postgres_cores": cores(postgres),
+        "database_cores": cores(database),
         "redis_cores": cores(after.redis - before.redis),
         "machine_busy_cores": round(machine * (os.cpu_count() or 1), 2),
     }

@@ -20,7 +20,14 @@ from bench import api, seed
 from bench.api import Account
 from bench.environment import BenchEnvironment
 from bench.loadgen import LoadResult, run_wrk
-from bench.processes import Service, baseline_server, cpu_snapshot, cpu_usage, py_spy
+from bench.processes import (
+    Measured,
+    Service,
+    baseline_server,
+    cpu_snapshot,
+    cpu_usage,
+    py_spy,
+)
 from bench.results import Report, Row
 from healthrecords.domain.pagination import Cursor
 
@@ -68,7 +75,8 @@ class Context:
         self,
         path: str,
         *,
-        target: Service | None = None,
+        target: Measured | None = None,
+        database: str = "",
         connections: int | None = None,
         method: str = "GET",
         body: str = "",
@@ -76,6 +84,7 @@ class Context:
     ) -> LoadResult:
         """Warm up, then measure (and optionally profile) `target`, the app by default."""
         target = target or self.app
+        database = database or self.env.database
         url = target.base_url + path
         conns = connections or self.options.connections
         request = functools.partial(
@@ -84,7 +93,7 @@ class Context:
         if self.options.warmup:
             await request(seconds=self.options.warmup)
         measured = request(seconds=self.options.seconds)
-        before = cpu_snapshot(target)
+        before = cpu_snapshot(target, database)
         if not self.options.profile or target is not self.app:
             result = await measured
         else:
@@ -92,7 +101,7 @@ class Context:
             name = f"profile-{self._profiles:02d}-{method}-{slug(path)}.txt"
             async with py_spy(self.app, self.options.log_dir / name, self.options.seconds):
                 result = await measured
-        result.cpu.update(cpu_usage(before, cpu_snapshot(target)))
+        result.cpu.update(cpu_usage(before, cpu_snapshot(target, database)))
         return result
 
 
@@ -104,10 +113,14 @@ def row(scenario: str, variant: str, result: LoadResult, note: str = "") -> Row:
     if result.cpu and result.rps:
         # CPU time per request survives a busy machine better than req/s does.
         ms = 1000 * result.cpu["app_cores"] / result.rps
+        db_ms = 1000 * result.cpu.get("database_cores", 0.0) / result.rps
         result.cpu["server_cpu_ms_per_request"] = round(ms, 2)
+        result.cpu["database_cpu_ms_per_request"] = round(db_ms, 2)
+        result.cpu["total_cpu_ms_per_request"] = round(ms + db_ms, 2)
         cpu = (
-            f"server {ms:.2f} CPU-ms/req; cores: server {result.cpu['app_cores']}, "
-            f"pg {result.cpu['postgres_cores']}"
+            f"server {ms:.2f} + pg {db_ms:.2f} CPU-ms/req; cores: server "
+            f"{result.cpu['app_cores']}, pg (this db) {result.cpu.get('database_cores', 0.0)}, "
+            f"pg (all) {result.cpu['postgres_cores']}"
         )
         note = f"{note}; {cpu}" if note else cpu
     return Row(

@@ -8,16 +8,19 @@ store them, and the users' tokens are minted by the project's JWT codec.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
+import asyncpg
 from argon2 import PasswordHasher
 
 from bench.api import RECORD_BODY, Account
 from bench.environment import BenchEnvironment
+from healthrecords.adapters.sqlalchemy.repositories.record_pages import STATEMENTS
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import load_settings
 from healthrecords.domain.records import Record, RecordType
@@ -88,3 +91,74 @@ async def add_users(container: Container, role: Role, count: int) -> list[Accoun
             accounts.append(Account(str(user.id), user.email, password, token))
         await uow.commit()
     return accounts
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def add_files(
+    container: Container, patient_ids: list[UUID], per_file: int, files_per_batch: int = 50
+) -> None:
+    """`per_file` records in each file, one minute apart and interleaved across files."""
+    start = datetime.now(UTC)
+    for b in range(0, len(patient_ids), files_per_batch):
+        async with container.uow() as uow:
+            for f, patient_id in enumerate(patient_ids[b : b + files_per_batch], start=b):
+                for i in range(per_file):
+                    at = start - timedelta(minutes=i * len(patient_ids) + f)
+                    await uow.records.add(
+                        Record(
+                            id=uuid4(),
+                            patient_id=patient_id,
+                            author_id=patient_id,
+                            title=f"{RECORD_BODY['title']} #{i}",
+                            record_type=RecordType.VITAL_SIGN,
+                            content=RECORD_BODY["content"],
+                            recorded_at=at,
+                            created_at=at,
+                            updated_at=at,
+                            version=1,
+                        )
+                    )
+            await uow.commit()
+
+
+async def vacuum(env: BenchEnvironment) -> None:
+    """A settled table, as in production: fresh statistics and visibility map."""
+    conn = await asyncpg.connect(env.asyncpg_dsn)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
+async def all_files_plan(env: BenchEnvironment, doctor_id: str) -> str:
+    """EXPLAIN ANALYZE of the repository's all-files statement: PostgreSQL's share."""
+    sql = str(STATEMENTS[(False, False)]).replace(":files", "$1").replace(":limit", "$2")
+    conn = await asyncpg.connect(env.asyncpg_dsn)
+    try:
+        files = await conn.fetchval(
+            "SELECT array_agg(patient_id) FROM assignment"
+            " WHERE doctor_id = $1 AND revoked_at IS NULL",
+            UUID(doctor_id),
+        )
+        times, top = [], {}
+        for _ in range(10):
+            raw = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, files, 21)
+            top = json.loads(raw)[0]
+            times.append(top["Execution Time"])
+    finally:
+        await conn.close()
+    kinds: list[str] = []
+    todo = [top["Plan"]]
+    while todo:
+        node = todo.pop(0)
+        kinds.append(
+            node["Node Type"] + (f" on {node['Index Name']}" if "Index Name" in node else "")
+        )
+        todo += node.get("Plans", [])
+    return (
+        f"{len(files)} files; {' > '.join(kinds)}; "
+        f"median execution {sorted(times)[len(times) // 2]:.2f} ms"
+    )

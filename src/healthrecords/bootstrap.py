@@ -76,9 +76,15 @@ class Container:
     notification_publisher: NotificationPublisher | None = None
     saq_queue: RedisQueue | None = None
     lifespans: list[AbstractAsyncContextManager[Any]] = field(default_factory=list)
+    # Sessions whose statements each commit on their own (PostgreSQL only).
+    statement_sessions: async_sessionmaker[AsyncSession] | None = None
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.sessions, self.cipher)
+
+    def statement_uow(self) -> UnitOfWork:
+        """For use cases that read and then write one statement (the audit row)."""
+        return SqlUnitOfWork(self.statement_sessions or self.sessions, self.cipher)
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -115,7 +121,9 @@ class Container:
 
     @cached_property
     def records(self) -> RecordService:
-        return RecordService(self.uow, self.clock, self.notification_queue)
+        return RecordService(
+            self.uow, self.clock, self.notification_queue, reads=self.statement_uow
+        )
 
     @cached_property
     def verification(self) -> VerificationService:
@@ -176,6 +184,11 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
             clock=clock,
         ),
     )
+    if engine.dialect.name == "postgresql":
+        # Same pool; the asyncpg adapter then sends no BEGIN/COMMIT (a client-side flag).
+        container.statement_sessions = create_session_factory(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
     container.readiness["database"] = lambda: _ping_database(engine)
     if settings.redis_url:
         # Blocking: a burst that needs more connections than the pool holds

@@ -185,3 +185,51 @@ async def test_pages_over_collapsed_runs_count_every_attempt_once(
         if not (cursor := page["next_cursor"]):
             break
     assert everything == 3 * (1 + 2 + 3)
+
+
+async def test_each_patient_sees_the_doctors_read_of_every_file(
+    client: Client, make_user: MakeUser
+) -> None:
+    doctor = await make_user(Role.DOCTOR, full_name="Dr. Lisa Cuddy")
+    patients = [await make_user(Role.PATIENT) for _ in range(3)]
+    for patient in patients:
+        await create(client, patient)
+        await assign(client, patient, doctor)
+    unseen = await make_user(Role.PATIENT)
+    await create(client, unseen)
+
+    listed = await client.get("/api/records/", headers=doctor.headers)
+    assert listed.status_code == 200
+    assert {i["patient_id"] for i in listed.json()["items"]} == {str(p.id) for p in patients}
+
+    for patient in patients:
+        log = (await client.get(URL, headers=patient.headers)).json()["items"]
+        lists = [i for i in log if i["actor_id"] == str(doctor.id) and i["action"] == "record.list"]
+        assert len(lists) == 1, log
+        assert lists[0]["outcome"] == "success"
+        assert lists[0]["actor_name"] == "Dr. Lisa Cuddy"
+    # A file none of whose records were returned shows no read by the doctor.
+    log = (await client.get(URL, headers=unseen.headers)).json()["items"]
+    assert not [i for i in log if i["actor_id"] == str(doctor.id)]
+
+
+async def test_a_page_audits_only_the_files_it_returned(
+    client: Client, make_user: MakeUser
+) -> None:
+    doctor = await make_user(Role.DOCTOR)
+    old, new = await make_user(Role.PATIENT), await make_user(Role.PATIENT)
+    await create(client, old, recorded_at="2020-01-01T00:00:00Z")
+    await create(client, new, recorded_at="2024-01-01T00:00:00Z")
+    for patient in (old, new):
+        await assign(client, patient, doctor)
+
+    page = await client.get("/api/records/", params={"limit": 1}, headers=doctor.headers)
+    assert [i["patient_id"] for i in page.json()["items"]] == [str(new.id)]
+
+    def doctor_lists(items: list[dict[str, str]]) -> list[dict[str, str]]:
+        return [
+            i for i in items if i["actor_id"] == str(doctor.id) and i["action"] == "record.list"
+        ]
+
+    assert len(doctor_lists((await client.get(URL, headers=new.headers)).json()["items"])) == 1
+    assert doctor_lists((await client.get(URL, headers=old.headers)).json()["items"]) == []

@@ -25,7 +25,7 @@ from uuid import UUID
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.ports.assignments import AssignmentRepository
-from healthrecords.domain.records import Record
+from healthrecords.domain.records import FetchedRecord, Record
 from healthrecords.domain.users import Role
 
 
@@ -38,13 +38,21 @@ class Decision(Enum):
 ALLOW, HIDDEN, FORBIDDEN = Decision.ALLOW, Decision.HIDDEN, Decision.FORBIDDEN
 
 
-async def sees_file(actor: Actor, patient_id: UUID, assignments: AssignmentRepository) -> bool:
-    """May the caller read this patient's health data right now?"""
+def sees_file_given(actor: Actor, patient_id: UUID, assigned: bool) -> bool:
+    """May the caller read this patient's health data right now, given whether
+    it has an active assignment to the file (read on every request)?"""
     if actor.role is Role.PATIENT:
         return actor.id == patient_id
     if actor.role is Role.DOCTOR:
-        return await assignments.get_active(actor.id, patient_id) is not None
+        return assigned
     return False
+
+
+async def sees_file(actor: Actor, patient_id: UUID, assignments: AssignmentRepository) -> bool:
+    assigned = actor.role is Role.DOCTOR and (
+        await assignments.get_active(actor.id, patient_id) is not None
+    )
+    return sees_file_given(actor, patient_id, assigned)
 
 
 async def visible_files(actor: Actor, assignments: AssignmentRepository) -> Sequence[UUID]:
@@ -52,7 +60,7 @@ async def visible_files(actor: Actor, assignments: AssignmentRepository) -> Sequ
     if actor.role is Role.PATIENT:
         return [actor.id]
     if actor.role is Role.DOCTOR:
-        return sorted({a.patient_id for a in await assignments.list(doctor_id=actor.id)})
+        return await assignments.assigned_files(actor.id)
     return []
 
 
@@ -81,6 +89,15 @@ async def read_record(
     actor: Actor, record: Record | None, assignments: AssignmentRepository
 ) -> Decision:
     if record is None or not await sees_file(actor, record.patient_id, assignments):
+        return HIDDEN
+    return ALLOW
+
+
+def read_fetched(actor: Actor, fetched: FetchedRecord | None) -> Decision:
+    """`read_record` on a record fetched with its reader's assignment fact."""
+    if fetched is None or not sees_file_given(
+        actor, fetched.record.patient_id, fetched.reader_assigned
+    ):
         return HIDDEN
     return ALLOW
 

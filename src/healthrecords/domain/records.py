@@ -64,3 +64,12 @@ class RecordVersion:
             updated_at=record.updated_at,
             updated_by=record.updated_by or record.author_id,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedRecord:
+    """A live record with the one fact its access rule needs about the reader,
+    fetched together: whether the reader has an active assignment to the file."""
+
+    record: Record
+    reader_assigned: bool

@@ -20,6 +20,11 @@ class MemoryAssignmentRepository:
             raise Conflict("This doctor is already assigned to this patient.")
         self._rows[assignment.id] = assignment
 
+    async def assigned_files(self, doctor_id: UUID) -> Sequence[UUID]:
+        return sorted(
+            {a.patient_id for a in self._rows.values() if a.active and a.doctor_id == doctor_id}
+        )
+
     async def get(self, assignment_id: UUID) -> Assignment | None:
         return self._rows.get(assignment_id)
 

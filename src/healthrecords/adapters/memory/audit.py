@@ -16,6 +16,10 @@ class MemoryAuditLog:
     async def add(self, event: AuditEvent) -> None:
         self._rows[event.id] = event
 
+    async def add_many(self, events: Sequence[AuditEvent]) -> None:
+        for event in events:
+            self._rows[event.id] = event
+
     async def list(
         self,
         *,

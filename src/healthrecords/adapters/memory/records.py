@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
 
 class MemoryRecordRepository:
-    def __init__(self, rows: dict[UUID, Any]) -> None:
+    def __init__(self, rows: dict[UUID, Any], assignments: dict[UUID, Any]) -> None:
         self._rows: dict[UUID, Record] = rows
+        self._assignments: dict[UUID, Assignment] = assignments
 
     async def add(self, record: Record) -> None:
         self._rows[record.id] = record
@@ -20,6 +22,15 @@ class MemoryRecordRepository:
     async def get(self, record_id: UUID) -> Record | None:
         record = self._rows.get(record_id)
         return record if record is not None and record.deleted_at is None else None
+
+    async def get_for_reader(self, record_id: UUID, reader_id: UUID) -> FetchedRecord | None:
+        if (record := await self.get(record_id)) is None:
+            return None
+        assigned = any(
+            a.active and a.doctor_id == reader_id and a.patient_id == record.patient_id
+            for a in self._assignments.values()
+        )
+        return FetchedRecord(record, assigned)
 
     async def list(
         self,

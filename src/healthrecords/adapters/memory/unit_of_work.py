@@ -45,7 +45,7 @@ class MemoryUnitOfWork:
         self.refresh_tokens = MemoryRefreshTokenRepository(
             w["refresh_token_families"], w["refresh_tokens"]
         )
-        self.records = MemoryRecordRepository(w["records"])
+        self.records = MemoryRecordRepository(w["records"], w["assignments"])
         self.record_versions = MemoryRecordVersionRepository(w["record_versions"])
         self.assignments = MemoryAssignmentRepository(w["assignments"])
         self.annotations = MemoryAnnotationRepository(w["annotations"])

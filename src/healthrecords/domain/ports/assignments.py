@@ -37,6 +37,10 @@ class AssignmentRepository(Protocol):
         """Newest first by (created_at, id), strictly after the cursor."""
         ...
 
+    async def assigned_files(self, doctor_id: UUID) -> Sequence[UUID]:
+        """The patient ids of the doctor's active assignments, in id order."""
+        ...
+
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
         """Revoke if still active; True only for the caller that revoked it."""
         ...

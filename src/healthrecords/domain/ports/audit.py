@@ -14,6 +14,10 @@ class AuditLog(Protocol):
 
     async def add(self, event: AuditEvent) -> None: ...
 
+    async def add_many(self, events: Sequence[AuditEvent]) -> None:
+        """All of `events` in one write (one statement on a database)."""
+        ...
+
     async def list(
         self,
         *,

@@ -6,7 +6,7 @@ from typing import Protocol
 from uuid import UUID
 
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
 
 class RecordRepository(Protocol):
@@ -14,6 +14,10 @@ class RecordRepository(Protocol):
 
     async def get(self, record_id: UUID) -> Record | None:
         """The record unless it is soft-deleted."""
+        ...
+
+    async def get_for_reader(self, record_id: UUID, reader_id: UUID) -> FetchedRecord | None:
+        """`get` plus whether `reader_id` is actively assigned to its file, in one read."""
         ...
 
     async def list(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -60,9 +61,30 @@ def check_fields(title: str, content: str, recorded_at: datetime | None) -> None
         raise InvalidInput("The record is not valid.", errors)
 
 
+def listed_files(actor: Actor, asked: UUID | None, items: Sequence[Record]) -> list[UUID | None]:
+    """The files a list read is audited under: each file whose records it
+    returned (so every patient's access log shows it), the asked-for or own
+    file even when the page is empty, None for an empty all-files page."""
+    if asked is not None:
+        return [asked]
+    if actor.role is Role.PATIENT:
+        return [actor.id]
+    returned: list[UUID | None] = list(dict.fromkeys(r.patient_id for r in items))
+    return returned or [None]
+
+
 class RecordService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, queue: NotificationQueue) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        queue: NotificationQueue,
+        reads: UnitOfWorkFactory | None = None,
+    ) -> None:
+        """`reads` serves get and list, whose one write is the audit row: a single
+        statement, so it may commit on its own (no BEGIN/COMMIT round trips)."""
         self._uow = uow
+        self._reads = reads or uow
         self._clock = clock
         self._queue = queue
 
@@ -120,21 +142,19 @@ class RecordService:
 
     async def get(self, actor: Actor, record_id: UUID) -> Record:
         now = self._clock.now()
-        async with self._uow() as uow:
-            record = await uow.records.get(record_id)
+        async with self._reads() as uow:
+            fetched = await uow.records.get_for_reader(record_id, actor.id)
             target = Target(
                 action="record.read",
                 type="record",
                 id=record_id,
-                patient_id=record.patient_id if record else None,
+                patient_id=fetched.record.patient_id if fetched else None,
             )
-            await enforce(
-                uow, actor, await policy.read_record(actor, record, uow.assignments), target, now
-            )
-            assert record is not None
+            await enforce(uow, actor, policy.read_fetched(actor, fetched), target, now)
+            assert fetched is not None
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        return record
+        return fetched.record
 
     async def list(
         self,
@@ -148,7 +168,7 @@ class RecordService:
         check_limit(limit)
         after = Cursor.decode(cursor) if cursor else None
         now = self._clock.now()
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             target = Target(action="record.list", type="record", patient_id=patient_id)
             decision = await policy.list_records(actor, patient_id, uow.assignments)
             await enforce(uow, actor, decision, target, now)
@@ -160,11 +180,13 @@ class RecordService:
             found = (
                 list(await uow.records.list(files, record_type, limit + 1, after)) if files else []
             )
-            if patient_id is None and actor.role is Role.PATIENT:
-                target = dataclasses.replace(target, patient_id=actor.id)
-            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+            items = found[:limit]
+            events = [
+                audit_event(actor, dataclasses.replace(target, patient_id=p), Outcome.SUCCESS, now)
+                for p in listed_files(actor, patient_id, items)
+            ]
+            await uow.audit.add_many(events)
             await uow.commit()
-        items = found[:limit]
         more = len(found) > limit
         next_cursor = Cursor(items[-1].recorded_at, items[-1].id).encode() if more else None
         return Page(items, next_cursor)

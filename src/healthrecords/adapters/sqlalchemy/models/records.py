@@ -4,7 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthrecords.adapters.sqlalchemy.models.base import Base
@@ -24,6 +24,15 @@ class RecordRow(Base):
             "record_type",
             "recorded_at",
             "id",
+        ),
+        # Live records only: the all-files page's per-file lookups are index-only.
+        Index(
+            "ix_health_record_patient_live",
+            "patient_id",
+            "recorded_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
         ),
     )
 

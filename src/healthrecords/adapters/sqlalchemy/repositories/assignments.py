@@ -22,6 +22,15 @@ ACTIVE_PAIR = select(AssignmentRow).where(
 )
 
 
+# Only the ids, as plain rows: a doctor may have thousands of files, and ORM
+# objects for each cost far more than the page query that uses them.
+ASSIGNED_FILES = (
+    select(AssignmentRow.patient_id)
+    .where(AssignmentRow.doctor_id == bindparam("doctor_id"), AssignmentRow.revoked_at.is_(None))
+    .order_by(AssignmentRow.patient_id)
+)
+
+
 def _to_assignment(row: AssignmentRow) -> Assignment:
     return Assignment(
         id=row.id,
@@ -108,6 +117,10 @@ class SqlAssignmentRepository:
             )
         rows = await self._session.scalars(query.limit(limit))
         return [_to_assignment(r) for r in rows]
+
+    async def assigned_files(self, doctor_id: UUID) -> Sequence[UUID]:
+        result = await self._session.execute(ASSIGNED_FILES, {"doctor_id": doctor_id})
+        return list(result.scalars())
 
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:
         result = await self._session.execute(

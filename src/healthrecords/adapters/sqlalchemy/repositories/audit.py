@@ -34,6 +34,22 @@ def _to_event(row: AuditEventRow) -> AuditEvent:
     )
 
 
+def _values(event: AuditEvent) -> dict[str, object]:
+    return {
+        "id": event.id,
+        "occurred_at": event.occurred_at,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "patient_id": event.patient_id,
+        "outcome": event.outcome.value,
+        "request_id": event.request_id[:64],
+        "client_address": (event.client_address or None) and event.client_address[:64],
+    }
+
+
 class SqlAuditLog:
     """Insert and select only: no code path updates or deletes a trail row."""
 
@@ -45,22 +61,12 @@ class SqlAuditLog:
         # ORM's flush (identity map, dependency sort, state events) is pure
         # overhead. Every other repository flushes its own adds, so nothing
         # pending relies on this call to reach the database.
-        await self._session.execute(
-            INSERT_EVENT,
-            {
-                "id": event.id,
-                "occurred_at": event.occurred_at,
-                "actor_id": event.actor_id,
-                "actor_role": event.actor_role,
-                "action": event.action,
-                "target_type": event.target_type,
-                "target_id": event.target_id,
-                "patient_id": event.patient_id,
-                "outcome": event.outcome.value,
-                "request_id": event.request_id[:64],
-                "client_address": (event.client_address or None) and event.client_address[:64],
-            },
-        )
+        await self._session.execute(INSERT_EVENT, _values(event))
+
+    async def add_many(self, events: Sequence[AuditEvent]) -> None:
+        # A list of parameter sets: SQLAlchemy sends one multi-row INSERT.
+        if events:
+            await self._session.execute(INSERT_EVENT, [_values(e) for e in events])
 
     async def list(
         self,

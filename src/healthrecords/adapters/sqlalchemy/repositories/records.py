@@ -4,19 +4,34 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, select, tuple_, union_all, update
+from sqlalchemy import Select, bindparam, exists, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.keyset import after_key
-from healthrecords.adapters.sqlalchemy.models import RecordRow
+from healthrecords.adapters.sqlalchemy.models import AssignmentRow, RecordRow
+from healthrecords.adapters.sqlalchemy.repositories.record_pages import STATEMENTS
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
 TABLE = "health_record"
 # Built once, with a bound parameter: nothing to construct or coerce per read.
 LIVE_BY_ID = select(RecordRow).where(
+    RecordRow.id == bindparam("record_id"), RecordRow.deleted_at.is_(None)
+)
+# The record and the reader's active-assignment fact in one round trip; the
+# policy decides on both (domain/policy.py, read_fetched).
+READER_ASSIGNED = (
+    exists()
+    .where(
+        AssignmentRow.doctor_id == bindparam("reader_id"),
+        AssignmentRow.patient_id == RecordRow.patient_id,
+        AssignmentRow.revoked_at.is_(None),
+    )
+    .correlate(RecordRow)
+    .label("reader_assigned")
+)
+LIVE_FOR_READER = select(RecordRow, READER_ASSIGNED).where(
     RecordRow.id == bindparam("record_id"), RecordRow.deleted_at.is_(None)
 )
 
@@ -88,6 +103,16 @@ class SqlRecordRepository:
         row = await self._session.scalar(LIVE_BY_ID, {"record_id": record_id})
         return open_record(self._cipher, row) if row else None
 
+    async def get_for_reader(self, record_id: UUID, reader_id: UUID) -> FetchedRecord | None:
+        result = await self._session.execute(
+            LIVE_FOR_READER, {"record_id": record_id, "reader_id": reader_id}
+        )
+        found = result.first()
+        if found is None:
+            return None
+        row, assigned = found
+        return FetchedRecord(open_record(self._cipher, row), bool(assigned))
+
     async def list(
         self,
         patient_ids: Sequence[UUID],
@@ -115,12 +140,38 @@ class SqlRecordRepository:
         if len(patient_ids) == 1:
             rows = await self._session.scalars(page_of(patient_ids[0]))
             return [open_record(self._cipher, r) for r in rows]
-        # A doctor's view: merge one bounded page per file, then keep the newest.
-        merged = union_all(*(select(page_of(p).subquery()) for p in patient_ids)).subquery()
-        row = aliased(RecordRow, merged)
-        rows = await self._session.scalars(
-            select(row).order_by(row.recorded_at.desc(), row.id.desc()).limit(limit)
+        if self._session.get_bind().dialect.name == "postgresql":
+            return await self._all_files_page(patient_ids, record_type, limit, after)
+        # Embedded (SQLite, one user's scale): one expanding IN, compiled once.
+        query = select(RecordRow).where(
+            RecordRow.patient_id.in_(bindparam("files", expanding=True)),
+            RecordRow.deleted_at.is_(None),
         )
+        if record_type is not None:
+            query = query.where(RecordRow.record_type == record_type.value)
+        if after is not None:
+            query = query.where(
+                tuple_(RecordRow.recorded_at, RecordRow.id)
+                < after_key(after, RecordRow.recorded_at, RecordRow.id)
+            )
+        query = query.order_by(RecordRow.recorded_at.desc(), RecordRow.id.desc()).limit(limit)
+        rows = await self._session.scalars(query, {"files": list(patient_ids)})
+        return [open_record(self._cipher, r) for r in rows]
+
+    async def _all_files_page(
+        self,
+        patient_ids: Sequence[UUID],
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        statement = STATEMENTS[(record_type is not None, after is not None)]
+        params: dict[str, object] = {"files": list(patient_ids), "limit": limit}
+        if record_type is not None:
+            params["record_type"] = record_type.value
+        if after is not None:
+            params["after_at"], params["after_id"] = after.at, after.id
+        rows = await self._session.scalars(select(RecordRow).from_statement(statement), params)
         return [open_record(self._cipher, r) for r in rows]
 
     async def update(self, record: Record, expected_version: int) -> bool:
