@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import uuid4
@@ -149,11 +151,18 @@ async def test_a_server_that_cannot_serve_now_is_unavailable(
 ) -> None:
     # asyncpg raises these as generic errors with a SQLSTATE, not as lost
     # connections: recovery (57P03), shutdown (57P01, 57P02), max_connections.
+    # No pooled connection may answer first: the refusal must come at connect.
+    await engine.dispose()
     pg_proxy.refuse_with(sqlstate)
     with pytest.raises(Unavailable):
         async with unit_of_work(engine, production_settings) as uow:
             await uow.users.get(uuid4())
-    assert pg_proxy.refused >= 1
+    # The proxy counts a refusal on its own loop once its write has drained,
+    # which can be after the client has already read the error.
+    end = time.monotonic() + 5
+    while pg_proxy.refused < 1:
+        assert time.monotonic() < end, "the proxy never counted a refusal"
+        await asyncio.sleep(0.01)
     pg_proxy.restore()
     async with unit_of_work(engine, production_settings) as uow:
         assert await uow.users.get(uuid4()) is None

@@ -26,6 +26,14 @@ async def container(settings: Settings) -> AsyncIterator[Container]:
     await made.aclose()
 
 
+@pytest.fixture(scope="module")
+async def postgres_container(production_settings: Settings) -> AsyncIterator[Container]:
+    # Embedded SQLite keeps its transaction for reads (no network round trips).
+    made = build_container(production_settings)
+    yield made
+    await made.aclose()
+
+
 @contextmanager
 def statements(container: Container) -> Iterator[list[str]]:
     seen: list[str] = []
@@ -68,13 +76,13 @@ async def test_a_doctors_read_is_one_select_and_one_insert(container: Container)
 
 
 async def test_a_read_opens_no_transaction_on_postgresql(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    postgres_container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its only write is the audit row, one statement committed on its own before
     the answer: BEGIN and COMMIT would be two round trips guarding nothing."""
-    if container.settings.embedded:
-        pytest.skip("embedded SQLite keeps its transaction; no network round trips")
     import asyncpg
+
+    container = postgres_container
 
     patient = await add_user(container, Role.PATIENT)
     record = await container.records.create(
