@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import Select, bindparam, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,15 +81,7 @@ class SqlAssignmentRepository:
         patient_id: UUID | None = None,
         active_only: bool = True,
     ) -> Sequence[Assignment]:
-        query = select(AssignmentRow).order_by(
-            AssignmentRow.created_at.desc(), AssignmentRow.id.desc()
-        )
-        if doctor_id is not None:
-            query = query.where(AssignmentRow.doctor_id == doctor_id)
-        if patient_id is not None:
-            query = query.where(AssignmentRow.patient_id == patient_id)
-        if active_only:
-            query = query.where(AssignmentRow.revoked_at.is_(None))
+        query = _newest_first(doctor_id, patient_id, active_only)
         return [_to_assignment(r) for r in await self._session.scalars(query)]
 
     async def list_page(
@@ -101,15 +93,7 @@ class SqlAssignmentRepository:
         limit: int,
         after: Cursor | None,
     ) -> Sequence[Assignment]:
-        query = select(AssignmentRow).order_by(
-            AssignmentRow.created_at.desc(), AssignmentRow.id.desc()
-        )
-        if doctor_id is not None:
-            query = query.where(AssignmentRow.doctor_id == doctor_id)
-        if patient_id is not None:
-            query = query.where(AssignmentRow.patient_id == patient_id)
-        if active_only:
-            query = query.where(AssignmentRow.revoked_at.is_(None))
+        query = _newest_first(doctor_id, patient_id, active_only)
         if after is not None:
             query = query.where(
                 tuple_(AssignmentRow.created_at, AssignmentRow.id)
@@ -130,3 +114,17 @@ class SqlAssignmentRepository:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _newest_first(
+    doctor_id: UUID | None, patient_id: UUID | None, active_only: bool
+) -> Select[AssignmentRow]:
+    """Assignments of a doctor and/or a patient (active only, if asked), newest first."""
+    query = select(AssignmentRow).order_by(AssignmentRow.created_at.desc(), AssignmentRow.id.desc())
+    if doctor_id is not None:
+        query = query.where(AssignmentRow.doctor_id == doctor_id)
+    if patient_id is not None:
+        query = query.where(AssignmentRow.patient_id == patient_id)
+    if active_only:
+        query = query.where(AssignmentRow.revoked_at.is_(None))
+    return query
