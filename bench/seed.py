@@ -50,20 +50,7 @@ async def add_records(
         async with gate, container.uow() as uow:
             for i in range(start, end):
                 at = now - timedelta(minutes=i)
-                await uow.records.add(
-                    Record(
-                        id=uuid4(),
-                        patient_id=patient_id,
-                        author_id=patient_id,
-                        title=f"{RECORD_BODY['title']} #{i}",
-                        record_type=RecordType.VITAL_SIGN,
-                        content=RECORD_BODY["content"],
-                        recorded_at=at,
-                        created_at=at,
-                        updated_at=at,
-                        version=1,
-                    )
-                )
+                await uow.records.add(_seeded(patient_id, i, at))
             await uow.commit()
 
     await asyncio.gather(*(write(s, min(s + batch, count)) for s in range(0, count, batch)))
@@ -107,21 +94,24 @@ async def add_files(
             for f, patient_id in enumerate(patient_ids[b : b + files_per_batch], start=b):
                 for i in range(per_file):
                     at = start - timedelta(minutes=i * len(patient_ids) + f)
-                    await uow.records.add(
-                        Record(
-                            id=uuid4(),
-                            patient_id=patient_id,
-                            author_id=patient_id,
-                            title=f"{RECORD_BODY['title']} #{i}",
-                            record_type=RecordType.VITAL_SIGN,
-                            content=RECORD_BODY["content"],
-                            recorded_at=at,
-                            created_at=at,
-                            updated_at=at,
-                            version=1,
-                        )
-                    )
+                    await uow.records.add(_seeded(patient_id, i, at))
             await uow.commit()
+
+
+def _seeded(patient_id: UUID, i: int, at: datetime) -> Record:
+    """The i-th seeded vital sign of a patient's own file, recorded at `at`."""
+    return Record(
+        id=uuid4(),
+        patient_id=patient_id,
+        author_id=patient_id,
+        title=f"{RECORD_BODY['title']} #{i}",
+        record_type=RecordType.VITAL_SIGN,
+        content=RECORD_BODY["content"],
+        recorded_at=at,
+        created_at=at,
+        updated_at=at,
+        version=1,
+    )
 
 
 async def vacuum(env: BenchEnvironment) -> None:
