@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.tokens import RefreshTokenFamily
 from healthrecords.domain.users import Role, User
 
 # Cheapest parameters argon2 accepts: these tests are not about passwords.
@@ -24,6 +25,8 @@ class SeededUser:
     password: str
     role: Role
     token: str
+    # The session (refresh-token family) the token was minted under.
+    session_id: UUID
 
     @property
     def headers(self) -> dict[str, str]:
@@ -45,12 +48,17 @@ async def seed_user(
         password_hash=_FAST_HASHER.hash(password),
         created_at=now,
         updated_at=now,
+        # Roles that must use two-factor are seeded enrolled (see tests/two_factor.py
+        # for accounts that sign in with a code).
+        two_factor=role.value in container.settings.mfa_required_roles,
     )
+    session = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
     async with container.uow() as uow:
         await uow.users.add(user)
+        await uow.refresh_tokens.add_family(session)
         await uow.commit()
-    token, _ = container.access_tokens.issue(user.id, role)
-    return SeededUser(user.id, user.email, password, role, token)
+    token, _ = container.access_tokens.issue(user.id, role, session.id)
+    return SeededUser(user.id, user.email, password, role, token, session.id)
 
 
 async def add_user(container: Container, role: Role) -> Actor:

@@ -51,9 +51,12 @@ from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
+from healthrecords.domain.services.password_change import PasswordChangeService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
+from healthrecords.domain.services.sessions import SessionService
 from healthrecords.domain.services.verification import VerificationService
+from healthrecords.domain.users import Role
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -117,6 +120,26 @@ class Container:
             clock=self.clock,
             attempts=self.login_attempts,
             refresh_ttl=timedelta(seconds=self.settings.refresh_token_ttl),
+        )
+
+    @cached_property
+    def password_change(self) -> PasswordChangeService:
+        return PasswordChangeService(
+            uow=self.uow,
+            hasher=self.password_hasher,
+            clock=self.clock,
+            policy=PasswordPolicy.default(),
+            attempts=self.login_attempts,
+        )
+
+    @cached_property
+    def user_sessions(self) -> SessionService:
+        s = self.settings
+        return SessionService(
+            self.uow,
+            self.clock,
+            timedelta(seconds=s.refresh_token_ttl),
+            frozenset(Role(r) for r in s.mfa_required_roles),
         )
 
     @cached_property

@@ -83,6 +83,8 @@ class Settings:
     max_connections: int = 0
     max_connections_per_address: int = 100
     header_timeout: int = 10
+    # Roles whose accounts must turn on two-factor sign-in before anything else.
+    mfa_required_roles: tuple[str, ...] = ("admin",)
 
     @property
     def embedded(self) -> bool:
@@ -138,6 +140,23 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError(f"{PREFIX}REDIS_URL: use a redis://, rediss:// or unix:// URL")
     return url
+
+
+ROLES: Final = ("patient", "doctor", "admin")
+
+
+def _roles(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(PREFIX + name)
+    if raw is None:
+        return default
+    roles = tuple(dict.fromkeys(r.strip().lower() for r in raw.split(",") if r.strip()))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise SettingsError(
+            f"{PREFIX}{name}: unknown role(s) {', '.join(unknown)}; use a comma-separated "
+            f"list of {', '.join(ROLES)} (or empty for none)"
+        )
+    return roles
 
 
 def _generated_secrets(data_dir: Path) -> dict[str, str]:
@@ -246,6 +265,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_connections=num("MAX_CONNECTIONS", 0, 0, 1_000_000),
         max_connections_per_address=num("MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
         header_timeout=num("HEADER_TIMEOUT", 10, 1, 300),
+        mfa_required_roles=attempt(lambda: _roles(env, "MFA_REQUIRED_ROLES", ("admin",)), ()),
     )
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

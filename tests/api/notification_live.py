@@ -12,7 +12,7 @@ import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.notifications import NotificationKind
+from healthrecords.domain.tokens import RefreshTokenFamily
 from healthrecords.domain.users import Role, User
 from healthrecords.entrypoints.http.app import create_app
 from healthrecords.entrypoints.worker.settings import build_worker
@@ -54,6 +55,7 @@ class LiveServer:
     container: Container
     clock: MovableClock
     port: int
+    _sessions: dict[UUID, UUID] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -71,13 +73,20 @@ class LiveServer:
             created_at=now,
             updated_at=now,
         )
+        # The session its tokens are minted under (see tests/people.py).
+        session = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
         async with self.container.uow() as uow:
             await uow.users.add(user)
+            await uow.refresh_tokens.add_family(session)
             await uow.commit()
+        self._sessions[user.id] = session.id
         return LiveUser(user.id, role, self.token(user.id, role))
 
+    def session_of(self, user: LiveUser) -> UUID:
+        return self._sessions[user.id]
+
     def token(self, user_id: UUID, role: Role) -> str:
-        return self.container.access_tokens.issue(user_id, role)[0]
+        return self.container.access_tokens.issue(user_id, role, self._sessions[user_id])[0]
 
     async def notify(self, recipient: UUID, count: int = 1) -> list[UUID]:
         """Write notifications and hand them to delivery, as the records services do."""

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from uuid import UUID
 
+import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
@@ -170,6 +171,23 @@ async def test_deactivating_the_account_closes_its_open_sockets(
             assert user is not None
             await uow.users.update(dataclasses.replace(user, is_active=False))
             await uow.commit()
+        assert await closed_with(ws) == 4401
+
+
+async def test_ending_the_session_closes_its_sockets_4401(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DELETE /api/auth/sessions/{sid}/ (or logout, or a password change) ends the
+    session: its sockets close with 4401 within the account check interval."""
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(account_check_interval=0.2))
+    doctor = await live.user(Role.DOCTOR)
+    session = live.session_of(doctor)
+    async with live.socket(doctor) as ws, httpx.AsyncClient() as http:
+        ended = await http.delete(
+            f"http://127.0.0.1:{live.port}/api/auth/sessions/{session}/",
+            headers={"Authorization": f"Bearer {doctor.token}"},
+        )
+        assert ended.status_code == 204
         assert await closed_with(ws) == 4401
 
 

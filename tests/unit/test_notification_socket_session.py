@@ -28,6 +28,7 @@ from tests.unit.notifications_world import NotificationsWorld
 
 DEADLINE = 5.0
 NAMESPACE = "unit"
+SESSION = uuid4()
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Harness:
             return AccessClaims(
                 subject=self.user,
                 role=Role.DOCTOR,
+                session_id=SESSION,
                 token_id=token,
                 issued_at=now,
                 expires_at=now + timedelta(minutes=5),
@@ -212,13 +214,14 @@ async def _claims(h: Harness) -> AccessClaims:
     return AccessClaims(
         subject=h.user,
         role=Role.DOCTOR,
+        session_id=SESSION,
         token_id="t",
         issued_at=now,
         expires_at=now + timedelta(minutes=5),
     )
 
 
-async def _always_active(_: UUID) -> bool:
+async def _always_active(_: UUID, __: UUID) -> bool:
     return True
 
 

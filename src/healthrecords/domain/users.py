@@ -24,3 +24,5 @@ class User:
     updated_at: datetime
     # A doctor account an admin has checked (PATCH /api/users/{id}/); meaningless for others.
     verified: bool = False
+    # Two-factor sign-in (TOTP) is on.
+    two_factor: bool = False

@@ -49,6 +49,24 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+MAX_USER_AGENT = 256
+MAX_ADDRESS = 64
+
+
+def new_session(user: User, context: RequestContext | None, now: datetime) -> RefreshTokenFamily:
+    """A login's family, with what the user will recognise it by in the session list."""
+    context = context or RequestContext()
+    agent = context.user_agent
+    return RefreshTokenFamily(
+        id=uuid4(),
+        user_id=user.id,
+        created_at=now,
+        last_used_at=now,
+        client_address=(context.client_address or "")[:MAX_ADDRESS] or None,
+        user_agent=agent[:MAX_USER_AGENT] if agent else None,
+    )
+
+
 class AuthService:
     def __init__(
         self,
@@ -109,7 +127,7 @@ class AuthService:
                 await uow.users.update(
                     dataclasses.replace(user, password_hash=rehashed, updated_at=now)
                 )
-            family = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
+            family = new_session(user, context, now)
             await uow.refresh_tokens.add_family(family)
             pair = await self._issue(uow, user, family.id, now)
             await uow.audit.add(
@@ -147,6 +165,7 @@ class AuthService:
                     extra={"user_id": str(token.user_id), "family_id": str(family.id)},
                 )
                 raise AuthenticationFailed(INVALID_REFRESH)
+            await uow.refresh_tokens.touch_family(family.id, now)
             pair = await self._issue(uow, user, family.id, now)
             await uow.commit()
         return pair
@@ -184,7 +203,7 @@ class AuthService:
                 expires_at=now + self._refresh_ttl,
             )
         )
-        access, claims = self._access_tokens.issue(user.id, user.role)
+        access, claims = self._access_tokens.issue(user.id, user.role, family_id)
         lifetime = int((claims.expires_at - claims.issued_at).total_seconds())
         return TokenPair(access_token=access, refresh_token=raw, expires_in=lifetime)
 

@@ -27,6 +27,7 @@ from healthrecords.entrypoints.http.controllers.notifications import (
     NotificationsController,
 )
 from healthrecords.entrypoints.http.controllers.records import RecordsController
+from healthrecords.entrypoints.http.controllers.sessions import SessionsController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
 from healthrecords.entrypoints.http.middleware import (
@@ -40,6 +41,7 @@ from healthrecords.entrypoints.http.sockets.notifications import notifications_s
 
 API_ROUTES: Sequence[ControllerRouterHandler] = (
     AuthController,
+    SessionsController,
     UsersController,
     DoctorsDirectoryController,
     RecordsController,

@@ -9,16 +9,24 @@ from litestar.di import Provide
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor, RequestContext
-from healthrecords.domain.errors import AuthenticationFailed
+from healthrecords.domain.errors import AuthenticationFailed, Forbidden
 from healthrecords.entrypoints.http.active_users import ActiveUsers
 
 INACTIVE = "The access token is missing, invalid or expired."
+ENROL_FIRST = (
+    "Two-factor sign-in is required for your role: enrol at POST /api/auth/mfa/totp/ "
+    "and confirm it before using anything else."
+)
+# Route handlers that an account due to enrol in two-factor may still reach.
+ENROLMENT_OPT = "open_before_enrolment"
 
 
 def request_context(request: Request[Any, Any, Any]) -> RequestContext:
     client = request.client.host if request.client else None
     return RequestContext(
-        request_id=request.scope.get("state", {}).get("request_id", ""), client_address=client
+        request_id=request.scope.get("state", {}).get("request_id", ""),
+        client_address=client,
+        user_agent=request.headers.get("user-agent") or None,
     )
 
 
@@ -30,7 +38,7 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
 
 
 class ActorProvider:
-    """Builds the calling Actor from the bearer token and the stored user."""
+    """Builds the calling Actor from the bearer token and the stored user and session."""
 
     def __init__(self, container: Container, active: ActiveUsers | None = None) -> None:
         self._container = container
@@ -38,16 +46,27 @@ class ActorProvider:
 
     async def __call__(self, request: Request[Any, Any, Any]) -> Actor:
         claims = self._container.access_tokens.verify(bearer_token(request))
-        # The role and activation come from the stored user, not only the
-        # token, so a deactivated account stops within ACTIVE_USER_SECONDS.
-        if self._active.role_of(claims.subject) is not claims.role:
+        # The role, activation and the session come from stored state, not only
+        # the token, so a deactivated account or an ended session stops within
+        # ACTIVE_USER_SECONDS on every replica.
+        key = (claims.subject, claims.session_id)
+        if self._active.role_of(key) is not claims.role:
             read_at = self._active.now()
-            async with self._container.uow() as uow:
-                user = await uow.users.get(claims.subject)
-            if user is None or not user.is_active or user.role != claims.role:
+            standing = await self._container.user_sessions.standing(claims)
+            if standing is None:
                 raise AuthenticationFailed(INACTIVE)
-            self._active.remember(user.id, user.role, read_at)
-        return Actor(id=claims.subject, role=claims.role, context=request_context(request))
+            if standing.enrolment_due:
+                # Not remembered: the first request after enrolment is let through.
+                if not request.route_handler.opt.get(ENROLMENT_OPT):
+                    raise Forbidden(ENROL_FIRST)
+            else:
+                self._active.remember(key, standing.role, read_at)
+        return Actor(
+            id=claims.subject,
+            role=claims.role,
+            context=request_context(request),
+            session_id=claims.session_id,
+        )
 
 
 def dependencies(container: Container) -> dict[str, Provide]:

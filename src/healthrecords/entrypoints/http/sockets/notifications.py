@@ -66,16 +66,14 @@ async def notifications_socket(
 
     async def authenticate(token: str) -> AccessClaims:
         claims = container.access_tokens.verify(token)
-        async with container.uow() as uow:
-            user = await uow.users.get(claims.subject)
-        if user is None or not user.is_active or user.role != claims.role:
+        standing = await container.user_sessions.standing(claims)
+        # An account due to enrol in two-factor gets no notifications either.
+        if standing is None or standing.enrolment_due:
             raise AuthenticationFailed("The access token is missing, invalid or expired.")
         return claims
 
-    async def account_active(user_id: UUID) -> bool:
-        async with container.uow() as uow:
-            user = await uow.users.get(user_id)
-        return user is not None and user.is_active
+    async def account_active(user_id: UUID, session_id: UUID) -> bool:
+        return await container.user_sessions.alive(user_id, session_id)
 
     assert container.channels is not None, "build_container sets the channels plugin"
     settings = container.settings

@@ -62,7 +62,8 @@ from healthrecords.entrypoints.http.sockets.subscription import (
 
 log = logging.getLogger(__name__)
 
-AccountActive = Callable[[UUID], Awaitable[bool]]
+# (user id, session id) -> the account is active and the session not ended.
+AccountActive = Callable[[UUID, UUID], Awaitable[bool]]
 DEFAULT_TIMINGS = Timings()
 DEFAULT_LIMITS = Limits()
 DEFAULT_CAPS = AddressCaps()
@@ -101,6 +102,7 @@ class NotificationSocket:
         self._address = address
         self._caps = caps
         self._user: UUID | None = None
+        self._session: UUID | None = None
         self._clocks = Deadlines(clock, timings)
         self._setup = setup or SetupLine(1)
 
@@ -114,6 +116,7 @@ class NotificationSocket:
                     if admitted is not None:
                         admitted.authenticated()
                     self._user = hello.claims.subject
+                    self._session = hello.claims.session_id
                     self._clocks.expires_at = hello.claims.expires_at
                     limit = self._limits.sockets_per_user
                     with user_slot(self._slots, hello.claims.subject, limit):
@@ -218,6 +221,9 @@ class NotificationSocket:
         elif kind == "auth":
             claims = await reauthenticate(message, self._authenticate, self._need_user())
             self._clocks.expires_at = claims.expires_at
+            # A fresh token may come from another of the user's sessions: the
+            # socket then lives as long as that one.
+            self._session = claims.session_id
         elif kind == "resume":
             assert message is not None
             await self._resume(message, delivery)
@@ -255,8 +261,9 @@ class NotificationSocket:
 
     async def _check_account(self) -> None:
         self._clocks.account_checked()
-        if not await self._account_active(self._need_user()):
-            raise SocketClosed(CLOSE_UNAUTHORIZED, "account deactivated")
+        assert self._session is not None, "set with the user"
+        if not await self._account_active(self._need_user(), self._session):
+            raise SocketClosed(CLOSE_UNAUTHORIZED, "account deactivated or session ended")
 
     def _need_user(self) -> UUID:
         assert self._user is not None, "authenticated before subscribing"
