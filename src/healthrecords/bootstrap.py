@@ -33,6 +33,7 @@ from healthrecords.adapters.security.argon2_hasher import Argon2PasswordHasher
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
+from healthrecords.adapters.security.totp import PyotpTotp
 from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from healthrecords.adapters.sqlalchemy.key_rotation import RotationReport, rotate_keys
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
@@ -54,7 +55,10 @@ from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.password_change import PasswordChangeService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
+from healthrecords.domain.services.second_factor import SecondFactorService
 from healthrecords.domain.services.sessions import SessionService
+from healthrecords.domain.services.token_issuer import TokenIssuer
+from healthrecords.domain.services.two_factor import TwoFactorService
 from healthrecords.domain.services.verification import VerificationService
 from healthrecords.domain.users import Role
 
@@ -120,6 +124,29 @@ class Container:
             clock=self.clock,
             attempts=self.login_attempts,
             refresh_ttl=timedelta(seconds=self.settings.refresh_token_ttl),
+        )
+
+    @cached_property
+    def second_factor(self) -> SecondFactorService:
+        return SecondFactorService(
+            uow=self.uow,
+            clock=self.clock,
+            totp=PyotpTotp(),
+            attempts=self.login_attempts,
+            tokens=TokenIssuer(
+                self.access_tokens, timedelta(seconds=self.settings.refresh_token_ttl)
+            ),
+        )
+
+    @cached_property
+    def two_factor(self) -> TwoFactorService:
+        return TwoFactorService(
+            uow=self.uow,
+            clock=self.clock,
+            totp=PyotpTotp(),
+            hasher=self.password_hasher,
+            attempts=self.login_attempts,
+            issuer=self.settings.jwt_issuer,
         )
 
     @cached_property

@@ -15,6 +15,11 @@ from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRep
 from healthrecords.adapters.memory.records import MemoryRecordRepository
 from healthrecords.adapters.memory.store import MemoryStore
 from healthrecords.adapters.memory.tokens import MemoryRefreshTokenRepository
+from healthrecords.adapters.memory.two_factor import (
+    MemoryMfaChallenges,
+    MemoryRecoveryCodes,
+    MemoryTotpCredentials,
+)
 from healthrecords.adapters.memory.users import MemoryUserRepository
 
 TABLES = (
@@ -28,6 +33,9 @@ TABLES = (
     "notifications",
     "audit",
     "idempotency_keys",
+    "totp",
+    "recovery_codes",
+    "mfa_challenges",
 )
 
 
@@ -52,6 +60,9 @@ class MemoryUnitOfWork:
         self.notifications = MemoryNotificationRepository(w["notifications"])
         self.audit = MemoryAuditLog(w["audit"])
         self.idempotency_keys = MemoryIdempotencyKeys(w["idempotency_keys"])
+        self.totp = MemoryTotpCredentials(w["totp"])
+        self.recovery_codes = MemoryRecoveryCodes(w["recovery_codes"])
+        self.mfa_challenges = MemoryMfaChallenges(w["mfa_challenges"])
         return self
 
     async def __aexit__(

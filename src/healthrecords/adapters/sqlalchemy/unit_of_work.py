@@ -22,6 +22,11 @@ from healthrecords.adapters.sqlalchemy.repositories.record_versions import (
 )
 from healthrecords.adapters.sqlalchemy.repositories.records import SqlRecordRepository
 from healthrecords.adapters.sqlalchemy.repositories.tokens import SqlRefreshTokenRepository
+from healthrecords.adapters.sqlalchemy.repositories.two_factor import (
+    SqlMfaChallenges,
+    SqlRecoveryCodes,
+    SqlTotpCredentials,
+)
 from healthrecords.adapters.sqlalchemy.repositories.users import SqlUserRepository
 from healthrecords.adapters.sqlalchemy.sqlstates import cannot_serve_now
 from healthrecords.domain.errors import InvalidInput, Unavailable
@@ -33,6 +38,7 @@ from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
+from healthrecords.domain.ports.two_factor import MfaChallenges, RecoveryCodes, TotpCredentials
 from healthrecords.domain.ports.users import UserRepository
 
 
@@ -83,6 +89,9 @@ class SqlUnitOfWork:
         self.notifications: NotificationRepository = SqlNotificationRepository(self.session)
         self.audit: AuditLog = SqlAuditLog(self.session)
         self.idempotency_keys: IdempotencyKeys = SqlIdempotencyKeys(self.session, self._cipher)
+        self.totp: TotpCredentials = SqlTotpCredentials(self.session, self._cipher)
+        self.recovery_codes: RecoveryCodes = SqlRecoveryCodes(self.session)
+        self.mfa_challenges: MfaChallenges = SqlMfaChallenges(self.session)
         return self
 
     async def __aexit__(

@@ -12,6 +12,7 @@ from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
+from healthrecords.domain.ports.two_factor import MfaChallenges, RecoveryCodes, TotpCredentials
 from healthrecords.domain.ports.users import UserRepository
 
 
@@ -27,6 +28,9 @@ class UnitOfWork(Protocol):
     notifications: NotificationRepository
     audit: AuditLog
     idempotency_keys: IdempotencyKeys
+    totp: TotpCredentials
+    recovery_codes: RecoveryCodes
+    mfa_challenges: MfaChallenges
 
     async def __aenter__(self) -> Self: ...
 

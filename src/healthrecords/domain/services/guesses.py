@@ -19,8 +19,14 @@ async def guess(
     address: str | None,
     check: Callable[[], Awaitable[bool]],
     on_locked: Callable[[], Awaitable[None]] | None = None,
+    settle: Callable[[], bool] = lambda: True,
 ) -> bool:
-    """True when `check` says the guess is right; a wrong one stays counted."""
+    """True when `check` says the guess is right; a wrong one stays counted.
+
+    A right guess is settled (forgotten) unless `settle()` says it is only
+    the first of two factors: it then stays counted until the second one is
+    right, so a known password cannot reset the count of wrong codes.
+    """
     attempt = LoginAttempt.of(email, address or "unknown")
     wait = await attempts.reserve(attempt)
     if wait > 0:
@@ -34,6 +40,6 @@ async def guess(
         # back. A cancelled request keeps it: failing closed is safer.
         await attempts.cancel(attempt)
         raise
-    if right:
+    if right and settle():
         await attempts.succeeded(attempt)
     return right

@@ -28,6 +28,7 @@ from healthrecords.entrypoints.http.controllers.notifications import (
 )
 from healthrecords.entrypoints.http.controllers.records import RecordsController
 from healthrecords.entrypoints.http.controllers.sessions import SessionsController
+from healthrecords.entrypoints.http.controllers.two_factor import TwoFactorController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
 from healthrecords.entrypoints.http.middleware import (
@@ -42,6 +43,7 @@ from healthrecords.entrypoints.http.sockets.notifications import notifications_s
 API_ROUTES: Sequence[ControllerRouterHandler] = (
     AuthController,
     SessionsController,
+    TwoFactorController,
     UsersController,
     DoctorsDirectoryController,
     RecordsController,

@@ -1,4 +1,4 @@
-"""Bodies of the session and password routes."""
+"""Bodies of the session, password and two-factor routes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from uuid import UUID
 
 import msgspec
 
+from healthrecords.domain.services.second_factor import SecondFactorDue
 from healthrecords.domain.services.sessions import SessionView
 
 
@@ -33,3 +34,40 @@ class SessionOut(msgspec.Struct):
 class SessionPage(msgspec.Struct):
     items: list[SessionOut]
     next_cursor: str | None
+
+
+class MfaRequiredOut(msgspec.Struct):
+    """A right password for an account with two-factor on: answer the challenge."""
+
+    mfa_required: bool
+    mfa_token: str
+    expires_in: int
+
+    @classmethod
+    def of(cls, due: SecondFactorDue) -> MfaRequiredOut:
+        return cls(True, due.mfa_token, due.expires_in)
+
+
+class MfaVerifyIn(msgspec.Struct, forbid_unknown_fields=True):
+    mfa_token: str
+    # A 6-digit TOTP code or a recovery code.
+    code: str
+
+
+class TotpEnrolmentOut(msgspec.Struct):
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: str
+
+
+class RecoveryCodesOut(msgspec.Struct):
+    # Shown once; each signs in once in place of a TOTP code.
+    recovery_codes: list[str]
+
+
+class TotpDisableIn(msgspec.Struct, forbid_unknown_fields=True):
+    password: str
+    code: str

@@ -1,0 +1,311 @@
+"""TOTP two-factor sign-in (issue 15), on both backends, with a clock the test moves.
+
+pyotp computes the codes an authenticator app would show at the app's clock,
+so no test waits for a 30-second window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from healthrecords.bootstrap import Container
+from healthrecords.config import Settings
+from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.deps import ENROL_FIRST
+from tests.api.clocked import clocked_client
+from tests.api.test_auth import bearer
+from tests.clock import MovableClock
+from tests.people import SeededUser, seed_user
+
+Client = AsyncTestClient[Litestar]
+ENROL, CONFIRM, VERIFY = (
+    "/api/auth/mfa/totp/",
+    "/api/auth/mfa/totp/confirm/",
+    "/api/auth/mfa/verify/",
+)
+WRONG_CODE = "The code is incorrect or was used already."
+VOID = "The sign-in challenge is invalid, expired or used up; sign in again."
+
+
+@dataclass
+class World:
+    client: Client
+    container: Container
+    clock: MovableClock
+
+    async def user(self, role: Role = Role.PATIENT) -> SeededUser:
+        return self.client.blocking_portal.call(lambda: seed_user(self.container, role))
+
+    def code(self, secret: str, steps: int = 0) -> str:
+        return pyotp.TOTP(secret).at(self.clock.now(), counter_offset=steps)
+
+    async def login(self, user: SeededUser) -> dict[str, Any]:
+        body = {"email": user.email, "password": user.password}
+        response = await self.client.post("/api/auth/login/", json=body)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def challenge(self, user: SeededUser) -> str:
+        answer = await self.login(user)
+        assert answer == {"mfa_required": True, "mfa_token": answer["mfa_token"], "expires_in": 300}
+        return str(answer["mfa_token"])
+
+    async def verify(self, token: str, code: str) -> Any:
+        return await self.client.post(VERIFY, json={"mfa_token": token, "code": code})
+
+    async def enrolled(self, user: SeededUser) -> tuple[str, list[str]]:
+        """Turn two-factor on for a user; its secret and recovery codes."""
+        started = await self.client.post(ENROL, headers=user.headers)
+        assert started.status_code == 201, started.text
+        secret = started.json()["secret"]
+        confirmed = await self.client.post(
+            CONFIRM, json={"code": self.code(secret)}, headers=user.headers
+        )
+        assert confirmed.status_code == 200, confirmed.text
+        self.clock.advance(30)  # the confirming code is spent
+        return secret, confirmed.json()["recovery_codes"]
+
+
+@pytest.fixture
+async def world(settings: Settings) -> AsyncIterator[World]:
+    clock = MovableClock()
+    async with clocked_client(settings, clock) as (client, container):
+        yield World(client, container, clock)
+
+
+async def test_enrol_confirm_then_login_asks_for_a_code(world: World) -> None:
+    user = await world.user()
+    started = await world.client.post(ENROL, headers=user.headers)
+    assert started.status_code == 201
+    secret, uri = started.json()["secret"], started.json()["otpauth_uri"]
+    assert set(started.json()) == {"secret", "otpauth_uri"}
+    parsed = pyotp.parse_uri(uri)
+    assert parsed.secret == secret
+    assert parsed.digits == 6
+    assert parsed.interval == 30
+    # Not on until confirmed: login still answers tokens.
+    assert "access_token" in await world.login(user)
+    wrong = await world.client.post(
+        CONFIRM, json={"code": world.code(secret, steps=5)}, headers=user.headers
+    )
+    assert wrong.status_code == 422
+    confirmed = await world.client.post(
+        CONFIRM, json={"code": world.code(secret)}, headers=user.headers
+    )
+    assert confirmed.status_code == 200
+    codes = confirmed.json()["recovery_codes"]
+    assert len(codes) == len(set(codes)) == 10
+    again = await world.client.post(CONFIRM, json={"code": "123456"}, headers=user.headers)
+    assert again.status_code == 409
+    assert (await world.client.post(ENROL, headers=user.headers)).status_code == 409
+
+    world.clock.advance(30)
+    token = await world.challenge(user)
+    pair = await world.verify(token, world.code(secret))
+    assert pair.status_code == 200
+    assert set(pair.json()) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    me = await world.client.get("/api/auth/me/", headers=bearer(pair.json()["access_token"]))
+    assert me.status_code == 200
+
+
+async def test_a_code_is_accepted_once_and_only_within_one_step(world: World) -> None:
+    user = await world.user()
+    secret, _ = await world.enrolled(user)
+    code = world.code(secret)
+    assert (await world.verify(await world.challenge(user), code)).status_code == 200
+    replay = await world.verify(await world.challenge(user), code)
+    assert replay.status_code == 401
+    assert replay.json()["detail"] == WRONG_CODE
+    # One step either side of the server's clock is accepted, two are not.
+    world.clock.advance(60)
+    token = await world.challenge(user)
+    assert (await world.verify(token, world.code(secret, steps=-2))).status_code == 401
+    assert (await world.verify(token, world.code(secret, steps=2))).status_code == 401
+    assert (await world.verify(token, world.code(secret, steps=-1))).status_code == 200
+
+
+async def test_recovery_codes_sign_in_once_each(world: World) -> None:
+    user = await world.user()
+    _, codes = await world.enrolled(user)
+    assert (await world.verify(await world.challenge(user), codes[0].lower())).status_code == 200
+    spent = await world.verify(await world.challenge(user), codes[0])
+    assert spent.status_code == 401
+    assert (await world.verify(await world.challenge(user), codes[1])).status_code == 200
+
+
+async def test_five_wrong_codes_void_the_challenge(world: World) -> None:
+    user = await world.user()
+    secret, _ = await world.enrolled(user)
+    token = await world.challenge(user)
+    for _ in range(5):
+        wrong = await world.verify(token, world.code(secret, steps=9))
+        assert (wrong.status_code, wrong.json()["detail"]) == (401, WRONG_CODE)
+    late = await world.verify(token, world.code(secret))
+    assert (late.status_code, late.json()["detail"]) == (401, VOID)
+    # The code was not spent by the voided challenge: a fresh one takes it.
+    assert (await world.verify(await world.challenge(user), world.code(secret))).status_code == 200
+
+
+async def test_a_challenge_expires_after_five_minutes(world: World) -> None:
+    user = await world.user()
+    secret, _ = await world.enrolled(user)
+    token = await world.challenge(user)
+    world.clock.advance(301)
+    late = await world.verify(token, world.code(secret))
+    assert (late.status_code, late.json()["detail"]) == (401, VOID)
+
+
+async def test_the_same_code_sent_at_once_signs_in_once(world: World) -> None:
+    user = await world.user()
+    secret, codes = await world.enrolled(user)
+    tokens = [await world.challenge(user) for _ in range(4)]
+    code = world.code(secret)
+    answers = await asyncio.gather(*(world.verify(t, code) for t in tokens))
+    assert sorted(a.status_code for a in answers) == [200, 401, 401, 401]
+    token = await world.challenge(user)
+    answers = await asyncio.gather(*(world.verify(token, codes[3]) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 401, 401, 401]
+
+
+async def test_concurrent_wrong_codes_cannot_exceed_the_challenges_limit(world: World) -> None:
+    user = await world.user()
+    secret, _ = await world.enrolled(user)
+    token = await world.challenge(user)
+    answers = await asyncio.gather(
+        *(world.verify(token, world.code(secret, steps=7)) for _ in range(9))
+    )
+    details = [a.json()["detail"] for a in answers]
+    assert {a.status_code for a in answers} == {401}
+    assert details.count(WRONG_CODE) == 5
+    assert details.count(VOID) == 4
+
+
+async def test_wrong_codes_count_toward_the_accounts_login_limit(
+    world: World, settings: Settings
+) -> None:
+    """A known password cannot buy unlimited code guesses: each login's
+    password stays counted until a right code settles it."""
+    user = await world.user()
+    secret, _ = await world.enrolled(user)
+    checked, statuses = 0, []
+    for _ in range(settings.login_max_failures):
+        login = await world.client.post(
+            "/api/auth/login/", json={"email": user.email, "password": user.password}
+        )
+        statuses.append(login.status_code)
+        if login.status_code == 429:
+            break
+        for _ in range(5):
+            wrong = await world.verify(login.json()["mfa_token"], world.code(secret, steps=8))
+            if wrong.status_code == 429:
+                break
+            checked += wrong.json()["detail"] == WRONG_CODE
+    assert 429 in statuses
+    assert checked < settings.login_max_failures
+    right = await world.client.post(
+        "/api/auth/login/", json={"email": user.email, "password": user.password}
+    )
+    assert right.status_code == 429
+    assert "retry-after" in right.headers
+
+
+async def test_turning_two_factor_off_needs_the_password_and_a_code(world: World) -> None:
+    user = await world.user()
+    secret, codes = await world.enrolled(user)
+    off = "/api/auth/mfa/totp/"
+    bad = await world.client.request(
+        "DELETE",
+        off,
+        json={"password": "wrong-" + user.password, "code": world.code(secret)},
+        headers=user.headers,
+    )
+    assert bad.status_code == 422
+    assert "mfa_required" in await world.login(user)
+    missing = await world.client.request(
+        "DELETE", off, json={"password": user.password}, headers=user.headers
+    )
+    assert missing.status_code == 400
+    done = await world.client.request(
+        "DELETE", off, json={"password": user.password, "code": codes[0]}, headers=user.headers
+    )
+    assert done.status_code == 204
+    assert "access_token" in await world.login(user)
+    again = await world.client.request(
+        "DELETE", off, json={"password": user.password, "code": codes[1]}, headers=user.headers
+    )
+    assert again.status_code == 409
+
+
+async def test_a_required_role_must_enrol_before_anything_else(world: World) -> None:
+    admin = world.client.blocking_portal.call(
+        lambda: world.container.accounts.create_admin(
+            f"fresh-admin-{secrets.token_hex(4)}@example.test",
+            "Admin-Passphrase-4242",
+            "New Admin",
+        )
+    )
+    response = await world.client.post(
+        "/api/auth/login/", json={"email": admin.email, "password": "Admin-Passphrase-4242"}
+    )
+    assert response.status_code == 200
+    headers = bearer(response.json()["access_token"])
+    for method, path in (("GET", "/api/audit/"), ("GET", "/api/auth/me/"), ("GET", "/api/users/")):
+        refused = await world.client.request(method, path, headers=headers)
+        assert refused.status_code == 403, path
+        assert refused.json()["detail"] == ENROL_FIRST
+    started = await world.client.post(ENROL, headers=headers)
+    assert started.status_code == 201
+    confirmed = await world.client.post(
+        CONFIRM, json={"code": world.code(started.json()["secret"])}, headers=headers
+    )
+    assert confirmed.status_code == 200
+    assert (await world.client.get("/api/audit/", headers=headers)).status_code == 200
+    world.clock.advance(30)
+    assert (
+        "mfa_required"
+        in (
+            await world.client.post(
+                "/api/auth/login/", json={"email": admin.email, "password": "Admin-Passphrase-4242"}
+            )
+        ).json()
+    )
+
+
+async def test_every_step_is_audited_without_secrets(world: World) -> None:
+    admin, user = await world.user(Role.ADMIN), await world.user()
+    secret, codes = await world.enrolled(user)
+    token = await world.challenge(user)
+    wrong_code = world.code(secret, steps=6)
+    await world.verify(token, wrong_code)
+    right_code = world.code(secret)
+    assert (await world.verify(token, right_code)).status_code == 200
+    off = await world.client.request(
+        "DELETE", ENROL, json={"password": user.password, "code": codes[0]}, headers=user.headers
+    )
+    assert off.status_code == 204
+    trail = await world.client.get("/api/audit/", params={"limit": "100"}, headers=admin.headers)
+    mine = [e for e in trail.json()["items"] if e["target_id"] == str(user.id)]
+    # Sorted: events of one clock instant have no order between them.
+    actions = sorted(e["action"] for e in mine)
+    assert actions == sorted(
+        [
+            "auth.mfa.enrol",
+            "auth.mfa.enable",
+            "auth.login.mfa_required",
+            "auth.mfa.bad_code",
+            "auth.login",
+            "auth.mfa.disable",
+        ]
+    )
+    for secret_text in (secret, token, wrong_code, right_code, codes[0], user.password):
+        assert secret_text not in trail.text
