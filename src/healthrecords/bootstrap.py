@@ -24,9 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from healthrecords.adapters.channels.publisher import ChannelsNotificationPublisher
 from healthrecords.adapters.channels.redis_backend import ResilientRedisPubSubBackend
 from healthrecords.adapters.channels.subscriber import BoundedSubscriber
+from healthrecords.adapters.mail.outbox import OutboxMailer
+from healthrecords.adapters.mail.smtp import SmtpMailer, SmtpServer
 from healthrecords.adapters.memory.login_attempts import MemoryLoginAttemptLimiter
+from healthrecords.adapters.memory.mail_queue import InProcessMailQueue
 from healthrecords.adapters.memory.notification_queue import InProcessNotificationQueue
 from healthrecords.adapters.redis.login_attempts import RedisLoginAttemptLimiter
+from healthrecords.adapters.redis.mail_queue import SaqMailQueue
 from healthrecords.adapters.redis.notification_queue import SaqNotificationQueue, saq_queue
 from healthrecords.adapters.redis.readiness import redis_accepts_writes
 from healthrecords.adapters.security.argon2_hasher import Argon2PasswordHasher
@@ -42,6 +46,7 @@ from healthrecords.domain.login_limits import LoginLimits
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
+from healthrecords.domain.ports.mail import Mailer, MailQueue
 from healthrecords.domain.ports.notifications import NotificationPublisher, NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWork
@@ -53,6 +58,7 @@ from healthrecords.domain.services.auth import AuthService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.password_change import PasswordChangeService
+from healthrecords.domain.services.password_reset import PasswordResetService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
 from healthrecords.domain.services.second_factor import SecondFactorService
@@ -97,6 +103,22 @@ class Container:
     def password_hasher(self) -> PasswordHasher:
         s = self.settings
         return Argon2PasswordHasher(s.argon2_memory_kib, s.argon2_time_cost, s.argon2_parallelism)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        s = self.settings
+        if s.smtp_url:
+            return SmtpMailer(SmtpServer.parse(s.smtp_url), s.mail_from)
+        return OutboxMailer(s.data_dir / "outbox", s.mail_from)
+
+    @cached_property
+    def mail_queue(self) -> MailQueue:
+        """SAQ (the worker sends, with retries) in production; in-process embedded."""
+        if self.saq_queue is not None:
+            return SaqMailQueue(self.saq_queue, self.cipher)
+        queue = InProcessMailQueue(self.mailer)
+        self.closers.append(queue.aclose)
+        return queue
 
     @cached_property
     def login_attempts(self) -> LoginAttemptLimiter:
@@ -147,6 +169,7 @@ class Container:
             hasher=self.password_hasher,
             attempts=self.login_attempts,
             issuer=self.settings.jwt_issuer,
+            mail=self.mail_queue,
         )
 
     @cached_property
@@ -157,6 +180,17 @@ class Container:
             clock=self.clock,
             policy=PasswordPolicy.default(),
             attempts=self.login_attempts,
+            mail=self.mail_queue,
+        )
+
+    @cached_property
+    def password_reset(self) -> PasswordResetService:
+        return PasswordResetService(
+            uow=self.uow,
+            hasher=self.password_hasher,
+            clock=self.clock,
+            policy=PasswordPolicy.default(),
+            mail=self.mail_queue,
         )
 
     @cached_property

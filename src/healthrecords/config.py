@@ -15,8 +15,10 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Final, TypeVar
+from urllib.parse import urlsplit
 
 from healthrecords.private_files import close_data_dir, exposed_secrets_file
 
@@ -85,6 +87,11 @@ class Settings:
     header_timeout: int = 10
     # Roles whose accounts must turn on two-factor sign-in before anything else.
     mfa_required_roles: tuple[str, ...] = ("admin",)
+    # Security emails: an SMTP server, else .eml files in <data dir>/outbox/.
+    smtp_url: str | None = None
+    mail_from: str = "healthrecords@localhost"
+    # Password-reset requests per client address per minute.
+    password_reset_per_minute: int = 5
 
     @property
     def embedded(self) -> bool:
@@ -143,6 +150,30 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
 
 
 ROLES: Final = ("patient", "doctor", "admin")
+
+
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    url = env.get(PREFIX + "SMTP_URL", "").strip() or None
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}SMTP_URL: not a URL ({exc})") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == 0:
+        raise SettingsError(
+            f"{PREFIX}SMTP_URL: use smtp://host[:587] or smtps://user:password@host[:465]"
+        )
+    return url
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    sender = env.get(PREFIX + "MAIL_FROM", "").strip() or "healthrecords@localhost"
+    _, address = parseaddr(sender)
+    if "@" not in address or any(c in sender for c in "\r\n"):
+        raise SettingsError(f"{PREFIX}MAIL_FROM: an address such as healthrecords@example.org")
+    return sender
 
 
 def _roles(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -266,6 +297,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_connections_per_address=num("MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
         header_timeout=num("HEADER_TIMEOUT", 10, 1, 300),
         mfa_required_roles=attempt(lambda: _roles(env, "MFA_REQUIRED_ROLES", ("admin",)), ()),
+        smtp_url=attempt(lambda: _smtp_url(env), None),
+        mail_from=attempt(lambda: _mail_from(env), "healthrecords@localhost"),
+        password_reset_per_minute=num("PASSWORD_RESET_PER_MINUTE", 5, 1, 10_000),
     )
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

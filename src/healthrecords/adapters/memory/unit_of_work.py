@@ -11,6 +11,7 @@ from healthrecords.adapters.memory.assignments import MemoryAssignmentRepository
 from healthrecords.adapters.memory.audit import MemoryAuditLog
 from healthrecords.adapters.memory.idempotency import MemoryIdempotencyKeys
 from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
+from healthrecords.adapters.memory.password_resets import MemoryPasswordResets
 from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRepository
 from healthrecords.adapters.memory.records import MemoryRecordRepository
 from healthrecords.adapters.memory.store import MemoryStore
@@ -36,6 +37,7 @@ TABLES = (
     "totp",
     "recovery_codes",
     "mfa_challenges",
+    "password_resets",
 )
 
 
@@ -63,6 +65,7 @@ class MemoryUnitOfWork:
         self.totp = MemoryTotpCredentials(w["totp"])
         self.recovery_codes = MemoryRecoveryCodes(w["recovery_codes"])
         self.mfa_challenges = MemoryMfaChallenges(w["mfa_challenges"])
+        self.password_resets = MemoryPasswordResets(w["password_resets"])
         return self
 
     async def __aexit__(

@@ -17,6 +17,7 @@ from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempo
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
 )
+from healthrecords.adapters.sqlalchemy.repositories.password_resets import SqlPasswordResets
 from healthrecords.adapters.sqlalchemy.repositories.record_versions import (
     SqlRecordVersionRepository,
 )
@@ -35,6 +36,7 @@ from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.password_resets import PasswordResets
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
         self.totp: TotpCredentials = SqlTotpCredentials(self.session, self._cipher)
         self.recovery_codes: RecoveryCodes = SqlRecoveryCodes(self.session)
         self.mfa_challenges: MfaChallenges = SqlMfaChallenges(self.session)
+        self.password_resets: PasswordResets = SqlPasswordResets(self.session)
         return self
 
     async def __aexit__(

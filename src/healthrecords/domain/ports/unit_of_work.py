@@ -9,6 +9,7 @@ from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.password_resets import PasswordResets
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
@@ -31,6 +32,7 @@ class UnitOfWork(Protocol):
     totp: TotpCredentials
     recovery_codes: RecoveryCodes
     mfa_challenges: MfaChallenges
+    password_resets: PasswordResets
 
     async def __aenter__(self) -> Self: ...
 

@@ -9,9 +9,11 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.emails import local_part
 from healthrecords.domain.errors import AuthenticationFailed, FieldError, InvalidInput
+from healthrecords.domain.mail import SecurityNotice, notice_mail
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
+from healthrecords.domain.ports.mail import MailQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
 from healthrecords.domain.services.guesses import guess
@@ -32,12 +34,14 @@ class PasswordChangeService:
         clock: Clock,
         policy: PasswordPolicy,
         attempts: LoginAttemptLimiter,
+        mail: MailQueue,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
         self._policy = policy
         self._attempts = attempts
+        self._mail = mail
 
     async def change(self, actor: Actor, current_password: str, new_password: str) -> None:
         async with self._uow() as uow:
@@ -70,6 +74,7 @@ class PasswordChangeService:
             await uow.refresh_tokens.revoke_all_for_user(user.id, now, keep=actor.session_id)
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
+        await self._mail.enqueue(notice_mail(user.email, SecurityNotice.PASSWORD_CHANGED))
         log.info("password changed", extra={"user_id": str(user.id)})
 
     async def _audit_alone(self, actor: Actor, target: Target, outcome: Outcome) -> None:

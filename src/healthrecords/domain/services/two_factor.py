@@ -16,8 +16,10 @@ from uuid import uuid4
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import AuthenticationFailed, Conflict, FieldError, InvalidInput
+from healthrecords.domain.mail import SecurityNotice, notice_mail
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
+from healthrecords.domain.ports.mail import MailQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.two_factor import TotpAlgorithm
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -60,6 +62,7 @@ class TwoFactorService:
         hasher: PasswordHasher,
         attempts: LoginAttemptLimiter,
         issuer: str,
+        mail: MailQueue,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -67,6 +70,7 @@ class TwoFactorService:
         self._hasher = hasher
         self._attempts = attempts
         self._issuer = issuer
+        self._mail = mail
 
     async def enrol(self, actor: Actor) -> Enrolment:
         """A new pending secret; replaces an earlier pending one."""
@@ -100,6 +104,7 @@ class TwoFactorService:
                 sign_in_event("auth.mfa.enable", Outcome.SUCCESS, None, now, target=user)
             )
             await uow.commit()
+        await self._mail.enqueue(notice_mail(user.email, SecurityNotice.TWO_FACTOR_ON))
         return Enrolment(secret, self._totp.uri(secret, user.email, self._issuer)), codes
 
     async def confirm(self, actor: Actor, code: str) -> list[str]:
@@ -131,6 +136,7 @@ class TwoFactorService:
         if not await guess(self._attempts, user.email, actor.context.client_address, right):
             await self._audit_alone(actor, "auth.mfa.enable", Outcome.DENIED)
             raise InvalidInput(WRONG_CODE, [FieldError("code", "is incorrect or was used")])
+        await self._mail.enqueue(notice_mail(user.email, SecurityNotice.TWO_FACTOR_ON))
         log.info("two-factor turned on", extra={"user_id": str(user.id)})
         return codes
 
@@ -163,6 +169,7 @@ class TwoFactorService:
                     FieldError("code", "or password is incorrect"),
                 ],
             )
+        await self._mail.enqueue(notice_mail(user.email, SecurityNotice.TWO_FACTOR_OFF))
         log.info("two-factor turned off", extra={"user_id": str(user.id)})
 
     async def _user(self, uow: UnitOfWork, actor: Actor) -> User:

@@ -26,6 +26,7 @@ from healthrecords.entrypoints.http.controllers.notifications import (
     DoctorNotificationsController,
     NotificationsController,
 )
+from healthrecords.entrypoints.http.controllers.password_reset import PasswordResetController
 from healthrecords.entrypoints.http.controllers.records import RecordsController
 from healthrecords.entrypoints.http.controllers.sessions import SessionsController
 from healthrecords.entrypoints.http.controllers.two_factor import TwoFactorController
@@ -44,6 +45,7 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     AuthController,
     SessionsController,
     TwoFactorController,
+    PasswordResetController,
     UsersController,
     DoctorsDirectoryController,
     RecordsController,

@@ -71,3 +71,18 @@ class RecoveryCodesOut(msgspec.Struct):
 class TotpDisableIn(msgspec.Struct, forbid_unknown_fields=True):
     password: str
     code: str
+
+
+class PasswordResetIn(msgspec.Struct, forbid_unknown_fields=True):
+    email: str
+
+
+class ResetRequestedOut(msgspec.Struct):
+    """The same answer whether or not the account exists."""
+
+    detail: str = "If an account has this email, its owner will receive a reset token."
+
+
+class PasswordResetConfirmIn(msgspec.Struct, forbid_unknown_fields=True):
+    token: str
+    new_password: str

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, func, select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import RefreshTokenFamilyRow, RefreshTokenRow
+from healthrecords.adapters.sqlalchemy.repositories.rowcount import rowcount
 from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.tokens import RefreshToken, RefreshTokenFamily
 
@@ -65,13 +65,16 @@ class SqlRefreshTokenRepository:
         return _to_family(row) if row else None
 
     async def touch_family(self, family_id: UUID, at: datetime) -> None:
-        await self._execute(update(Family).where(Family.id == family_id).values(last_used_at=at))
+        await rowcount(
+            self._session, update(Family).where(Family.id == family_id).values(last_used_at=at)
+        )
 
     async def revoke_family(self, family_id: UUID, at: datetime) -> bool:
-        count = await self._execute(
+        count = await rowcount(
+            self._session,
             update(Family)
             .where(Family.id == family_id, Family.revoked_at.is_(None))
-            .values(revoked_at=at)
+            .values(revoked_at=at),
         )
         return count == 1
 
@@ -81,7 +84,7 @@ class SqlRefreshTokenRepository:
         statement = update(Family).where(Family.user_id == user_id, Family.revoked_at.is_(None))
         if keep is not None:
             statement = statement.where(Family.id != keep)
-        await self._execute(statement.values(revoked_at=at))
+        await rowcount(self._session, statement.values(revoked_at=at))
 
     async def list_live_families(
         self, user_id: UUID, used_since: datetime, limit: int, after: Cursor | None
@@ -124,13 +127,10 @@ class SqlRefreshTokenRepository:
     async def spend(self, token_id: UUID, at: datetime) -> bool:
         # Compare-and-set: a concurrent transaction waits on the row lock, then
         # finds spent_at set and updates nothing, so only one caller wins.
-        count = await self._execute(
+        count = await rowcount(
+            self._session,
             update(RefreshTokenRow)
             .where(RefreshTokenRow.id == token_id, RefreshTokenRow.spent_at.is_(None))
-            .values(spent_at=at)
+            .values(spent_at=at),
         )
         return count == 1
-
-    async def _execute(self, statement: Any) -> int:
-        result = await self._session.execute(statement.execution_options(synchronize_session=False))
-        return cast("CursorResult[Any]", result).rowcount

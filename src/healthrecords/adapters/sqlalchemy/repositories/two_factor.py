@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy import CursorResult, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
@@ -16,15 +15,11 @@ from healthrecords.adapters.sqlalchemy.models import (
     RecoveryCodeRow,
     TotpCredentialRow,
 )
+from healthrecords.adapters.sqlalchemy.repositories.rowcount import rowcount
 from healthrecords.domain.two_factor import MfaChallenge, TotpCredential
 
 Totp = TotpCredentialRow
 TABLE = "totp_credential"
-
-
-async def _count(session: AsyncSession, statement: Any) -> int:
-    result = await session.execute(statement.execution_options(synchronize_session=False))
-    return cast("CursorResult[Any]", result).rowcount
 
 
 class SqlTotpCredentials:
@@ -81,7 +76,7 @@ class SqlTotpCredentials:
             .where(Totp.user_id == user_id, Totp.confirmed_at.is_(None))
             .values(confirmed_at=at)
         )
-        return await _count(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def accept_step(self, user_id: UUID, step: int) -> bool:
         # Compare-and-set: a concurrent transaction with the same code waits
@@ -91,10 +86,10 @@ class SqlTotpCredentials:
             .where(Totp.user_id == user_id, Totp.last_step < step)
             .values(last_step=step)
         )
-        return await _count(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def delete(self, user_id: UUID) -> None:
-        await _count(self._session, delete(Totp).where(Totp.user_id == user_id))
+        await rowcount(self._session, delete(Totp).where(Totp.user_id == user_id))
 
 
 class SqlRecoveryCodes:
@@ -119,10 +114,10 @@ class SqlRecoveryCodes:
             )
             .values(used_at=at)
         )
-        return await _count(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1
 
     async def delete_all(self, user_id: UUID) -> None:
-        await _count(
+        await rowcount(
             self._session, delete(RecoveryCodeRow).where(RecoveryCodeRow.user_id == user_id)
         )
 
@@ -159,7 +154,7 @@ class SqlMfaChallenges:
             )
             .values(attempts=row.attempts + 1)
         )
-        if await _count(self._session, statement) != 1:
+        if await rowcount(self._session, statement) != 1:
             return None
         found = await self._session.scalar(select(row).where(row.token_hash == token_hash))
         if found is None:
@@ -180,4 +175,4 @@ class SqlMfaChallenges:
             .where(MfaChallengeRow.id == challenge_id, MfaChallengeRow.used_at.is_(None))
             .values(used_at=at)
         )
-        return await _count(self._session, statement) == 1
+        return await rowcount(self._session, statement) == 1

@@ -1,0 +1,124 @@
+"""Password reset by email (ASVS 5.0, 6.4).
+
+`request` answers the same (202) whether or not the account exists, doing
+one lookup and one audit write either way; the owner of an active account
+gets a one-time token (30 minutes, stored hashed) by email, sent after
+commit. At most three emails per account per hour; per client address the
+HTTP rate limit applies. `confirm` spends the token once, sets the new
+password and ends every session; two-factor still applies at the next login.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import secrets
+from datetime import timedelta
+from uuid import uuid4
+
+from healthrecords.domain.actor import RequestContext
+from healthrecords.domain.audit import Outcome
+from healthrecords.domain.emails import local_part, normalise_email
+from healthrecords.domain.errors import FieldError, InvalidInput
+from healthrecords.domain.mail import SecurityNotice, notice_mail, reset_mail
+from healthrecords.domain.password_resets import (
+    RESET_MINUTES,
+    RESETS_PER_ACCOUNT_PER_HOUR,
+    PasswordReset,
+)
+from healthrecords.domain.passwords import PasswordPolicy
+from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.mail import MailQueue
+from healthrecords.domain.ports.security import PasswordHasher
+from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.services.sign_in_trail import sign_in_event
+from healthrecords.domain.services.token_issuer import token_digest
+
+log = logging.getLogger(__name__)
+
+INVALID_TOKEN = "The reset token is invalid, expired or used."
+RESET_TOKEN_BYTES = 32
+MAX_EMAIL = 320
+
+
+class PasswordResetService:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        clock: Clock,
+        policy: PasswordPolicy,
+        mail: MailQueue,
+    ) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._clock = clock
+        self._policy = policy
+        self._mail = mail
+
+    async def request(self, email: str, context: RequestContext | None = None) -> None:
+        now = self._clock.now()
+        raw = secrets.token_urlsafe(RESET_TOKEN_BYTES)
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(normalise_email(email)[:MAX_EMAIL])
+            outcome = Outcome.NOT_FOUND
+            if user is not None and user.is_active:
+                recent = await uow.password_resets.count_since(user.id, now - timedelta(hours=1))
+                outcome = (
+                    Outcome.SUCCESS if recent < RESETS_PER_ACCOUNT_PER_HOUR else Outcome.DENIED
+                )
+            elif user is not None:
+                outcome = Outcome.DENIED
+            if outcome is Outcome.SUCCESS and user is not None:
+                await uow.password_resets.add(
+                    PasswordReset(
+                        id=uuid4(),
+                        user_id=user.id,
+                        token_hash=token_digest(raw),
+                        created_at=now,
+                        expires_at=now + timedelta(minutes=RESET_MINUTES),
+                    )
+                )
+            event = sign_in_event("auth.password_reset.request", outcome, context, now, target=user)
+            await uow.audit.add(event)
+            await uow.commit()
+        if outcome is Outcome.SUCCESS and user is not None:
+            await self._mail.enqueue(reset_mail(user.email, raw, RESET_MINUTES))
+
+    async def confirm(
+        self, token: str, new_password: str, context: RequestContext | None = None
+    ) -> None:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            reset = await uow.password_resets.get_by_hash(token_digest(token))
+            user = await uow.users.get(reset.user_id) if reset else None
+        usable = reset is not None and reset.used_at is None and reset.expires_at > now
+        if reset is None or user is None or not user.is_active or not usable:
+            raise InvalidInput(INVALID_TOKEN, [FieldError("token", "is invalid, expired or used")])
+        problem = self._policy.problem(new_password, local_part(user.email))
+        if problem is not None:
+            raise InvalidInput(
+                "The new password is not acceptable.", [FieldError("new_password", problem)]
+            )
+        new_hash = await self._hasher.hash(new_password)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            # Compare-and-set: of concurrent confirmations with one token, one wins.
+            if not await uow.password_resets.use(reset.id, now):
+                raise InvalidInput(
+                    INVALID_TOKEN, [FieldError("token", "is invalid, expired or used")]
+                )
+            await uow.password_resets.void_all(user.id, now)
+            await uow.users.update(
+                dataclasses.replace(user, password_hash=new_hash, updated_at=now)
+            )
+            await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            await uow.audit.add(
+                sign_in_event(
+                    "auth.password_reset.confirm", Outcome.SUCCESS, context, now, target=user
+                )
+            )
+            await uow.commit()
+        await self._mail.enqueue(notice_mail(user.email, SecurityNotice.PASSWORD_CHANGED))
+        log.info("password reset", extra={"user_id": str(user.id)})
