@@ -30,7 +30,8 @@ from healthrecords.entrypoints.http.rate_limit_counters import (
 )
 
 AUTH_PREFIX = "/api/auth/"
-RESET_PREFIX = "/api/auth/password-reset/"
+# Litestar hands middleware the path without its trailing slash.
+RESET_PREFIX = "/api/auth/password-reset"
 WINDOW = 60
 # Addresses remembered as over a limit; past this many, ended entries are swept.
 SWEEP_AT = 10_000
