@@ -38,9 +38,13 @@ async def embedded(data_dir: Path) -> Settings:
     )
 
 
+def listed(outbox: Path) -> list[Path]:
+    return sorted(p for p in outbox.iterdir() if p.suffix == ".eml") if outbox.is_dir() else []
+
+
 async def eml_files(outbox: Path, count: int) -> list[Path]:
     end = time.monotonic() + DEADLINE
-    while len(found := sorted(outbox.glob("*.eml"))) < count:
+    while len(found := listed(outbox)) < count:
         assert time.monotonic() < end, f"{len(found)} of {count} emails in the outbox"
         await asyncio.sleep(0.05)
     return found

@@ -20,10 +20,12 @@ import pyotp
 import pytest
 
 from healthrecords.config import Settings
+from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.active_users import ACTIVE_USER_SECONDS
 from tests.api.notification_live import LiveServer, live_server
 from tests.api.test_auth import new_email, strong_password
 from tests.mailbox import Mailbox, body_of, smtp_server
+from tests.people import seed_user
 
 RESET, CONFIRM = "/api/auth/password-reset/", "/api/auth/password-reset/confirm/"
 REQUESTED = {"detail": "If an account has this email, its owner will receive a reset token."}
@@ -195,3 +197,25 @@ async def test_bad_bodies_are_clear_4xx(site: Site) -> None:
         assert answer.headers["content-type"].startswith("application/problem+json")
     forged = await site.http.post(CONFIRM, json={"token": "x" * 43, "new_password": "Fine-42-ok"})
     assert forged.status_code == 422
+
+
+async def test_requests_and_confirmations_are_audited_without_the_token(site: Site) -> None:
+    admin = await seed_user(site.live.container, Role.ADMIN)
+    email, _ = await site.account()
+    ghost = await site.http.post(RESET, json={"email": new_email()})
+    token = await site.reset_token(email)
+    done = await site.http.post(CONFIRM, json={"token": token, "new_password": strong_password()})
+    assert done.status_code == 204
+    trail = await site.http.get("/api/audit/", params={"limit": "100"}, headers=admin.headers)
+    assert trail.status_code == 200
+    ids = {ghost.headers["x-request-id"], done.headers["x-request-id"]}
+    seen = [(e["action"], e["outcome"]) for e in trail.json()["items"] if e["request_id"] in ids]
+    assert sorted(seen) == [
+        ("auth.password_reset.confirm", "success"),
+        ("auth.password_reset.request", "not_found"),
+    ]
+    user_events = {
+        e["action"] for e in trail.json()["items"] if e["target_id"] and e["outcome"] == "success"
+    }
+    assert "auth.password_reset.request" in user_events
+    assert token not in trail.text

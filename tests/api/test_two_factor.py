@@ -7,6 +7,7 @@ so no test waits for a 30-second window.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,12 +16,13 @@ from typing import Any
 import pyotp
 import pytest
 from litestar import Litestar
+from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 
 from healthrecords.bootstrap import Container
 from healthrecords.config import Settings
 from healthrecords.domain.users import Role
-from healthrecords.entrypoints.http.deps import ENROL_FIRST
+from healthrecords.entrypoints.http.deps import ENROL_FIRST, ENROLMENT_OPT
 from tests.api.clocked import clocked_client
 from tests.api.test_auth import bearer
 from tests.clock import MovableClock
@@ -309,3 +311,45 @@ async def test_every_step_is_audited_without_secrets(world: World) -> None:
     )
     for secret_text in (secret, token, wrong_code, right_code, codes[0], user.password):
         assert secret_text not in trail.text
+
+
+async def test_every_signed_in_route_but_enrolment_refuses_an_account_due_to_enrol(
+    world: World, app_routes: list[tuple[str, str, bool]]
+) -> None:
+    """Walks the app's routes: an admin without two-factor reaches only the
+    enrolment routes (and logout); every other signed-in route answers 403."""
+    password = "Admin-Passphrase-4242"
+    email = f"walk-admin-{secrets.token_hex(4)}@example.test"
+    world.client.blocking_portal.call(
+        lambda: world.container.accounts.create_admin(email, password, "Walker")
+    )
+    login = await world.client.post("/api/auth/login/", json={"email": email, "password": password})
+    headers = bearer(login.json()["access_token"])
+    checked = 0
+    for method, path, open_before_enrolment in app_routes:
+        if open_before_enrolment:
+            continue
+        response = await world.client.request(method, path, headers=headers, json={})
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.json()["detail"] == ENROL_FIRST
+        checked += 1
+    assert checked >= 20
+
+
+@pytest.fixture
+def app_routes(world: World) -> list[tuple[str, str, bool]]:
+    """(method, a concrete URL, open before enrolment) of every route that takes an Actor."""
+    app = world.client.app
+    found = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        url = re.sub(r"\{[^}]+:uuid\}", "00000000-0000-4000-8000-000000000000", route.path)
+        url = re.sub(r"\{[^}]+:int\}", "1", url) + "/"
+        for handler in route.route_handlers:
+            if "actor" not in handler.parsed_fn_signature.parameters:
+                continue
+            for method in handler.http_methods - {"OPTIONS", "HEAD"}:
+                found.append((method, url, bool(handler.opt.get(ENROLMENT_OPT))))
+    assert any(opened for *_, opened in found)
+    return found
