@@ -10,7 +10,6 @@ password and ends every session; two-factor still applies at the next login.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import secrets
 from datetime import timedelta
@@ -18,7 +17,7 @@ from uuid import uuid4
 
 from healthrecords.domain.actor import RequestContext
 from healthrecords.domain.audit import Outcome
-from healthrecords.domain.emails import local_part, normalise_email
+from healthrecords.domain.emails import normalise_email
 from healthrecords.domain.errors import FieldError, InvalidInput
 from healthrecords.domain.mail import SecurityNotice, notice_mail, reset_mail
 from healthrecords.domain.password_resets import (
@@ -31,6 +30,7 @@ from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.mail import MailQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.services.new_password import acceptable_hash, store_password
 from healthrecords.domain.services.sign_in_trail import sign_in_event
 from healthrecords.domain.services.token_issuer import token_digest
 
@@ -39,6 +39,10 @@ log = logging.getLogger(__name__)
 INVALID_TOKEN = "The reset token is invalid, expired or used."
 RESET_TOKEN_BYTES = 32
 MAX_EMAIL = 320
+
+
+def invalid_token() -> InvalidInput:
+    return InvalidInput(INVALID_TOKEN, [FieldError("token", "is invalid, expired or used")])
 
 
 class PasswordResetService:
@@ -95,25 +99,14 @@ class PasswordResetService:
             user = await uow.users.get(reset.user_id) if reset else None
         usable = reset is not None and reset.used_at is None and reset.expires_at > now
         if reset is None or user is None or not user.is_active or not usable:
-            raise InvalidInput(INVALID_TOKEN, [FieldError("token", "is invalid, expired or used")])
-        problem = self._policy.problem(new_password, local_part(user.email))
-        if problem is not None:
-            raise InvalidInput(
-                "The new password is not acceptable.", [FieldError("new_password", problem)]
-            )
-        new_hash = await self._hasher.hash(new_password)
+            raise invalid_token()
+        new_hash = await acceptable_hash(self._policy, self._hasher, user, new_password)
         now = self._clock.now()
         async with self._uow() as uow:
             # Compare-and-set: of concurrent confirmations with one token, one wins.
             if not await uow.password_resets.use(reset.id, now):
-                raise InvalidInput(
-                    INVALID_TOKEN, [FieldError("token", "is invalid, expired or used")]
-                )
-            await uow.password_resets.void_all(user.id, now)
-            await uow.users.update(
-                dataclasses.replace(user, password_hash=new_hash, updated_at=now)
-            )
-            await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+                raise invalid_token()
+            await store_password(uow, user, new_hash, now)
             await uow.audit.add(
                 sign_in_event(
                     "auth.password_reset.confirm", Outcome.SUCCESS, context, now, target=user
