@@ -90,7 +90,11 @@ def production_settings(
 
 @pytest.fixture(scope="session")
 async def embedded_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data_dir: Path = tmp_path_factory.mktemp("embedded")
+    return await migrated_embedded(tmp_path_factory.mktemp("embedded"))
+
+
+async def migrated_embedded(data_dir: Path) -> Settings:
+    """Embedded-mode settings over a migrated SQLite file in `data_dir`."""
     url = f"sqlite+aiosqlite:///{data_dir / 'healthrecords.db'}"
     engine = create_engine(url)
     await migrate.upgrade(engine)

@@ -12,30 +12,13 @@ from pathlib import Path
 from litestar.testing import AsyncTestClient
 
 from healthrecords.adapters.memory.mail_queue import InProcessMailQueue
-from healthrecords.adapters.sqlalchemy import migrate
-from healthrecords.adapters.sqlalchemy.engine import create_engine
-from healthrecords.config import Settings
 from healthrecords.domain.mail import OutgoingMail
 from healthrecords.entrypoints.http.app import create_app
 from tests.api.test_auth import new_email, strong_password
 from tests.api.test_password_reset import TOKEN
-from tests.conftest import SHARED_CLIENT_LIMITS, key_ring
+from tests.conftest import migrated_embedded
 
 DEADLINE = 10.0
-
-
-async def embedded(data_dir: Path) -> Settings:
-    url = f"sqlite+aiosqlite:///{data_dir / 'healthrecords.db'}"
-    engine = create_engine(url)
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    return Settings(
-        data_dir=data_dir,
-        database_url=url,
-        jwt_keys=key_ring("jwt"),
-        encryption_keys=key_ring("enc"),
-        **SHARED_CLIENT_LIMITS,
-    )
 
 
 def listed(outbox: Path) -> list[Path]:
@@ -51,7 +34,7 @@ async def eml_files(outbox: Path, count: int) -> list[Path]:
 
 
 async def test_reset_mail_lands_in_the_outbox_as_a_private_eml_file(tmp_path: Path) -> None:
-    settings = await embedded(tmp_path)
+    settings = await migrated_embedded(tmp_path)
     async with AsyncTestClient(create_app(settings)) as client:
         address, password = new_email(), strong_password()
         body = {"email": address, "password": password, "full_name": "Ada", "role": "patient"}
