@@ -1,10 +1,10 @@
 """Password reset by email (ASVS 5.0, 6.4).
 
-`request` answers the same (202) whether or not the account exists, doing
-one lookup and one audit write either way; the owner of an active account
-gets a one-time token (30 minutes, stored hashed) by email, sent after
-commit. At most three emails per account per hour; per client address the
-HTTP rate limit applies. `confirm` spends the token once, sets the new
+`request` runs after the HTTP answer (202, the same whether or not the
+account exists) has been sent, so its work cannot show in the timing. The
+owner of an active account gets a one-time token (30 minutes, stored hashed)
+by email, sent after commit. At most three emails per account per hour; per
+client address the HTTP rate limit applies. `confirm` spends the token once, sets the new
 password and ends every session; two-factor still applies at the next login.
 """
 
@@ -60,6 +60,14 @@ class PasswordResetService:
         self._clock = clock
         self._policy = policy
         self._mail = mail
+
+    async def request_quietly(self, email: str, context: RequestContext | None = None) -> None:
+        """`request`, for after the answer was sent: nobody is left to tell of a failure."""
+        try:
+            await self.request(email, context)
+        except Exception as exc:
+            # The error class only: the email is the caller's input.
+            log.error("password reset request failed", extra={"error": type(exc).__name__})
 
     async def request(self, email: str, context: RequestContext | None = None) -> None:
         now = self._clock.now()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, post
+from litestar import Controller, Request, Response, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import RequestBody
@@ -38,9 +39,13 @@ class PasswordResetController(Controller):
         container: NamedDependency[Container],
         request: Request[Any, Any, Any],
         data: RequestBody[PasswordResetIn],
-    ) -> ResetRequestedOut:
-        await container.password_reset.request(data.email, request_context(request))
-        return ResetRequestedOut()
+    ) -> Response[ResetRequestedOut]:
+        # The work (lookup, token, audit, mail) runs after the answer is sent,
+        # so a known and an unknown email take the same time to answer.
+        work = BackgroundTask(
+            container.password_reset.request_quietly, data.email, request_context(request)
+        )
+        return Response(ResetRequestedOut(), status_code=202, background=work)
 
     @post(
         "/confirm/",
