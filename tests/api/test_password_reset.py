@@ -140,6 +140,30 @@ async def test_three_emails_per_account_per_hour(site: Site) -> None:
     assert len(set(tokens)) == 3
 
 
+async def test_a_burst_of_requests_cannot_exceed_the_per_account_limit(site: Site) -> None:
+    admin = await seed_user(site.live.container, Role.ADMIN)
+    email, _ = await site.account()
+    answers = await asyncio.gather(
+        *(site.http.post(RESET, json={"email": email}) for _ in range(8))
+    )
+    assert {a.status_code for a in answers} == {202}
+    ids = {a.headers["x-request-id"] for a in answers}
+    # Each request's work runs after its answer: wait until all eight are decided.
+    end = time.monotonic() + 10
+    while True:
+        trail = await site.http.get("/api/audit/", params={"limit": "100"}, headers=admin.headers)
+        outcomes = [e["outcome"] for e in trail.json()["items"] if e["request_id"] in ids]
+        if len(outcomes) == len(ids):
+            break
+        assert time.monotonic() < end, f"{len(outcomes)} of {len(ids)} requests decided"
+        await asyncio.sleep(0.05)
+    sent = outcomes.count("success")
+    # At most three; concurrent requests that lose a slot send nothing.
+    assert 1 <= sent <= 3
+    assert outcomes.count("denied") == 8 - sent
+    assert len(await site.mailbox.wait_for(email, sent)) == sent
+
+
 async def test_a_token_expires_after_thirty_minutes(site: Site) -> None:
     email, password = await site.account()
     token = await site.reset_token(email)

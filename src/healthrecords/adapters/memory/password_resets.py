@@ -14,14 +14,18 @@ class MemoryPasswordResets:
     def __init__(self, rows: dict[UUID, Any]) -> None:
         self._rows: dict[UUID, PasswordReset] = rows
 
-    async def add(self, reset: PasswordReset) -> None:
+    async def add(self, reset: PasswordReset) -> bool:
+        slot = (reset.user_id, reset.hour, reset.slot)
+        if any((r.user_id, r.hour, r.slot) == slot for r in self._rows.values()):
+            return False
         self._rows[reset.id] = reset
+        return True
 
     async def get_by_hash(self, token_hash: str) -> PasswordReset | None:
         return next((r for r in self._rows.values() if r.token_hash == token_hash), None)
 
-    async def count_since(self, user_id: UUID, since: datetime) -> int:
-        return sum(r.user_id == user_id and r.created_at > since for r in self._rows.values())
+    async def count_in_hour(self, user_id: UUID, hour: int) -> int:
+        return sum(r.user_id == user_id and r.hour == hour for r in self._rows.values())
 
     async def use(self, reset_id: UUID, at: datetime) -> bool:
         found = self._rows.get(reset_id)

@@ -8,12 +8,15 @@ from healthrecords.domain.password_resets import PasswordReset
 
 
 class PasswordResets(Protocol):
-    async def add(self, reset: PasswordReset) -> None: ...
+    async def add(self, reset: PasswordReset) -> bool:
+        """Store it unless its (user, hour, slot) is taken (by a concurrent
+        request); False then, and nothing is stored."""
+        ...
 
     async def get_by_hash(self, token_hash: str) -> PasswordReset | None: ...
 
-    async def count_since(self, user_id: UUID, since: datetime) -> int:
-        """Resets requested for the user after `since` (the per-account limit)."""
+    async def count_in_hour(self, user_id: UUID, hour: int) -> int:
+        """Resets requested for the user in this clock hour (the per-account limit)."""
         ...
 
     async def use(self, reset_id: UUID, at: datetime) -> bool:

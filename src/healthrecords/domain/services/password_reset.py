@@ -3,7 +3,8 @@
 `request` runs after the HTTP answer (202, the same whether or not the
 account exists) has been sent, so its work cannot show in the timing. The
 owner of an active account gets a one-time token (30 minutes, stored hashed)
-by email, sent after commit. At most three emails per account per hour; per
+by email, sent after commit. At most three emails per account per clock
+hour, held by a unique slot so a burst cannot exceed it; per
 client address the HTTP rate limit applies. `confirm` spends the token once, sets the new
 password and ends every session; two-factor still applies at the next login.
 """
@@ -24,6 +25,7 @@ from healthrecords.domain.password_resets import (
     RESET_MINUTES,
     RESETS_PER_ACCOUNT_PER_HOUR,
     PasswordReset,
+    hour_of,
 )
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
@@ -74,24 +76,23 @@ class PasswordResetService:
         raw = secrets.token_urlsafe(RESET_TOKEN_BYTES)
         async with self._uow() as uow:
             user = await uow.users.get_by_email(normalise_email(email)[:MAX_EMAIL])
-            outcome = Outcome.NOT_FOUND
+            outcome = Outcome.NOT_FOUND if user is None else Outcome.DENIED
             if user is not None and user.is_active:
-                recent = await uow.password_resets.count_since(user.id, now - timedelta(hours=1))
-                outcome = (
-                    Outcome.SUCCESS if recent < RESETS_PER_ACCOUNT_PER_HOUR else Outcome.DENIED
-                )
-            elif user is not None:
-                outcome = Outcome.DENIED
-            if outcome is Outcome.SUCCESS and user is not None:
-                await uow.password_resets.add(
-                    PasswordReset(
+                hour = hour_of(now)
+                taken = await uow.password_resets.count_in_hour(user.id, hour)
+                if taken < RESETS_PER_ACCOUNT_PER_HOUR:
+                    reset = PasswordReset(
                         id=uuid4(),
                         user_id=user.id,
                         token_hash=token_digest(raw),
                         created_at=now,
                         expires_at=now + timedelta(minutes=RESET_MINUTES),
+                        hour=hour,
+                        slot=taken + 1,
                     )
-                )
+                    # A concurrent request that took the same slot wins it.
+                    if await uow.password_resets.add(reset):
+                        outcome = Outcome.SUCCESS
             event = sign_in_event("auth.password_reset.request", outcome, context, now, target=user)
             await uow.audit.add(event)
             await uow.commit()

@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from healthrecords.adapters.sqlalchemy.models.base import Base
@@ -66,3 +66,11 @@ class MfaChallengeRow(_OneTimeToken, Base):
 
 class PasswordResetRow(_OneTimeToken, Base):
     __tablename__ = "password_reset"
+    # The per-account limit as a constraint: the n-th reset of a clock hour
+    # takes slot n, so of concurrent requests only one can take each slot.
+    __table_args__ = (
+        UniqueConstraint("user_id", "hour", "slot", name="uq_password_reset_user_hour_slot"),
+    )
+
+    hour: Mapped[int] = mapped_column(BigInteger)
+    slot: Mapped[int] = mapped_column(Integer)

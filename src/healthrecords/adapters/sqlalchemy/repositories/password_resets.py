@@ -6,6 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.sqlalchemy.models import PasswordResetRow
@@ -17,18 +18,25 @@ class SqlPasswordResets:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, reset: PasswordReset) -> None:
-        self._session.add(
-            PasswordResetRow(
-                id=reset.id,
-                user_id=reset.user_id,
-                token_hash=reset.token_hash,
-                created_at=reset.created_at,
-                expires_at=reset.expires_at,
-                used_at=reset.used_at,
-            )
+    async def add(self, reset: PasswordReset) -> bool:
+        row = PasswordResetRow(
+            id=reset.id,
+            user_id=reset.user_id,
+            token_hash=reset.token_hash,
+            created_at=reset.created_at,
+            expires_at=reset.expires_at,
+            hour=reset.hour,
+            slot=reset.slot,
+            used_at=reset.used_at,
         )
-        await self._session.flush()
+        try:
+            # A savepoint: a taken slot undoes this row only, not the audit event.
+            async with self._session.begin_nested():
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     async def get_by_hash(self, token_hash: str) -> PasswordReset | None:
         row = await self._session.scalar(
@@ -42,14 +50,16 @@ class SqlPasswordResets:
             token_hash=row.token_hash,
             created_at=row.created_at,
             expires_at=row.expires_at,
+            hour=row.hour,
+            slot=row.slot,
             used_at=row.used_at,
         )
 
-    async def count_since(self, user_id: UUID, since: datetime) -> int:
+    async def count_in_hour(self, user_id: UUID, hour: int) -> int:
         found = await self._session.scalar(
             select(func.count())
             .select_from(PasswordResetRow)
-            .where(PasswordResetRow.user_id == user_id, PasswordResetRow.created_at > since)
+            .where(PasswordResetRow.user_id == user_id, PasswordResetRow.hour == hour)
         )
         return int(found or 0)
 

@@ -34,7 +34,9 @@ def _user_fk(table: str) -> sa.ForeignKeyConstraint:
     )
 
 
-def _one_time_table(table: str, *extra: sa.Column[object]) -> None:
+def _one_time_table(
+    table: str, *extra: sa.Column[object], unique: sa.UniqueConstraint | None = None
+) -> None:
     """A user's one-time secret, kept as a digest, with its expiry and use."""
     op.create_table(
         table,
@@ -49,6 +51,7 @@ def _one_time_table(table: str, *extra: sa.Column[object]) -> None:
         _user_fk(table),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
         sa.UniqueConstraint("token_hash", name=op.f(f"uq_{table}_token_hash")),
+        *([unique] if unique is not None else []),
     )
     op.create_index(op.f(f"ix_{table}_user_id"), table, ["user_id"], unique=False)
 
@@ -97,7 +100,14 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_recovery_code_user_id"), "recovery_code", ["user_id"], unique=False)
     _one_time_table("mfa_challenge", sa.Column("attempts", sa.Integer(), nullable=False))
-    _one_time_table("password_reset")
+    _one_time_table(
+        "password_reset",
+        sa.Column("hour", sa.BigInteger(), nullable=False),
+        sa.Column("slot", sa.Integer(), nullable=False),
+        unique=sa.UniqueConstraint(
+            "user_id", "hour", "slot", name="uq_password_reset_user_hour_slot"
+        ),
+    )
 
 
 def downgrade() -> None:
