@@ -4,8 +4,8 @@
 account exists) has been sent, so its work cannot show in the timing. The
 owner of an active account gets a one-time token (30 minutes, stored hashed)
 by email, sent after commit. At most three emails per account per clock
-hour, held by a unique slot so a burst cannot exceed it; per
-client address the HTTP rate limit applies. `confirm` spends the token once, sets the new
+hour, held by a unique slot so a burst cannot exceed it; per client address
+the HTTP rate limit applies. `confirm` spends the token once, sets the new
 password and ends every session; two-factor still applies at the next login.
 """
 
