@@ -72,6 +72,8 @@ class LiveServer:
             password_hash=_FAST_HASHER.hash("x"),
             created_at=now,
             updated_at=now,
+            # As tests/people.py: roles that must use two-factor have it on.
+            two_factor=role.value in self.container.settings.mfa_required_roles,
         )
         # The session its tokens are minted under (see tests/people.py).
         session = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
