@@ -154,8 +154,10 @@ async def nothing_more(ws: ClientConnection) -> None:
 
 
 @contextlib.asynccontextmanager
-async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
-    clock = MovableClock(datetime.now(UTC))
+async def live_server(
+    settings: Settings, clock: MovableClock | None = None
+) -> AsyncIterator[LiveServer]:
+    clock = clock or MovableClock(datetime.now(UTC))
     container = build_container(settings, clock=clock)
     app = create_app(settings, container)
     server = _InLoopServer(
