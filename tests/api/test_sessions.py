@@ -266,3 +266,17 @@ async def test_concurrent_wrong_current_passwords_cannot_exceed_the_limit(
         )
         assert right.status_code == 429
         assert "retry-after" in right.headers
+
+
+async def test_an_ended_session_stops_on_another_replica_too(
+    settings: Settings, client: Client, make_user: MakeUser
+) -> None:
+    """A second app on the same database and Redis stands for another replica:
+    it remembered the caller as active, yet stops the ended session in time."""
+    user = await make_user(Role.PATIENT)
+    pair = await sign_in(client, user)
+    async with AsyncTestClient(create_app(settings, build_container(settings))) as replica:
+        await still_works(replica, pair["access_token"])
+        ended = await client.delete(f"{SESSIONS}{sid(pair)}/", headers=bearer(pair["access_token"]))
+        assert ended.status_code == 204
+        await stops_within_the_bound(replica, pair["access_token"])
