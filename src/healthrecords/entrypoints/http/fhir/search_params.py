@@ -1,0 +1,40 @@
+"""The query of a FHIR request: only what the CapabilityStatement lists.
+
+Strict handling (http://hl7.org/fhir/R4/search.html#errors): a parameter this
+server does not support is refused with 400 rather than silently ignored, so
+a client never mistakes an unfiltered answer for a filtered one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+from litestar.exceptions import ValidationException
+
+GENERAL = frozenset({"_format"})
+
+
+def check_known(request: Request[Any, Any, Any], allowed: Collection[str]) -> None:
+    seen = Counter(name for name, _ in request.query_params.multi_items())
+    problems = [
+        {"key": name, "message": "is not a parameter this server supports here"}
+        for name in seen
+        if name not in allowed and name not in GENERAL
+    ] + [{"key": name, "message": "may be given once"} for name, n in seen.items() if n > 1]
+    if problems:
+        raise ValidationException("The request is not valid.", extra=problems)
+
+
+def patient_id(value: str) -> UUID:
+    """`{id}` or `Patient/{id}`, as FHIR reference parameters allow."""
+    try:
+        return UUID(value.strip().removeprefix("Patient/"))
+    except ValueError:
+        raise ValidationException(
+            "The request is not valid.",
+            extra=[{"key": "patient", "message": "must be a Patient id or Patient/{id}"}],
+        ) from None
