@@ -36,16 +36,14 @@ def searchset(
         links.append(
             {"relation": "next", "url": f"{here}?{urlencode({**query, '_cursor': next_cursor})}"}
         )
-    return {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "link": links,
-        "entry": [
+    bundle: Json = {"resourceType": "Bundle", "type": "searchset", "link": links}
+    if entries:  # FHIR JSON never holds an empty array
+        bundle["entry"] = [
             {
                 "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
                 "resource": resource,
                 "search": {"mode": mode},
             }
             for resource, mode in entries
-        ],
-    }
+        ]
+    return bundle
