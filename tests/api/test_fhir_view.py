@@ -342,3 +342,25 @@ async def test_revoking_the_assignment_ends_fhir_access_at_once(
         *(client.get(everything, headers=doctor.headers) for _ in range(8))
     )
     assert {a.status_code for a in answers} == {404}
+
+
+async def test_the_openapi_schema_lists_every_fhir_route_as_fhir_json(client: Client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    fhir_paths = {p: ops for p, ops in schema["paths"].items() if p.startswith("/fhir")}
+    searchable = sorted(set(FHIR_TYPE.values()))
+    assert set(fhir_paths) == {
+        "/fhir/metadata",
+        "/fhir/Patient/{resource_id}",
+        "/fhir/Patient/{resource_id}/$everything",
+        "/fhir/Practitioner/{resource_id}",
+        *(f"/fhir/{t}" for t in searchable),
+        *(f"/fhir/{t}/{{resource_id}}" for t in searchable),
+    }
+    for path, operations in fhir_paths.items():
+        assert set(operations) == {"get"}, path
+        answers = operations["get"]["responses"]
+        assert set(answers["200"]["content"]) == {FHIR_JSON}, path
+        errors = {s: a for s, a in answers.items() if int(s) >= 400}
+        assert errors, path
+        assert all(set(a["content"]) == {FHIR_JSON} for a in errors.values()), path
+        assert ("403" in errors) == (path in {f"/fhir/{t}" for t in searchable}), path
