@@ -364,3 +364,18 @@ async def test_the_openapi_schema_lists_every_fhir_route_as_fhir_json(client: Cl
         assert errors, path
         assert all(set(a["content"]) == {FHIR_JSON} for a in errors.values()), path
         assert ("403" in errors) == (path in {f"/fhir/{t}" for t in searchable}), path
+
+
+async def test_a_refused_query_reads_nothing(client: Client, make_user: MakeUser) -> None:
+    """406 and 400 are decided before the file is touched: no access to log."""
+    patient, doctor = await make_user(Role.PATIENT), await make_user(Role.DOCTOR)
+    assigned = await client.post(
+        "/api/assignments/", json={"doctor_id": str(doctor.id)}, headers=patient.headers
+    )
+    assert assigned.status_code == 201
+    everything = f"/fhir/Patient/{patient.id}/$everything"
+    xml = await client.get(everything, headers={**doctor.headers, "Accept": "application/fhir+xml"})
+    unknown = await client.get(everything, params={"_since": "2020"}, headers=doctor.headers)
+    assert (xml.status_code, unknown.status_code) == (406, 400)
+    log = await client.get("/api/records/access-log/", headers=patient.headers)
+    assert [i for i in log.json()["items"] if i["action"].startswith("fhir.")] == []

@@ -20,7 +20,7 @@ from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.records import RecordType
 from healthrecords.entrypoints.http.fhir.bundles import INCLUDE, MATCH, fhir_base, searchset
 from healthrecords.entrypoints.http.fhir.capability import capability_statement
-from healthrecords.entrypoints.http.fhir.media import FHIR_JSON, PREFIX, negotiate
+from healthrecords.entrypoints.http.fhir.media import FHIR_JSON, PREFIX
 from healthrecords.entrypoints.http.fhir.openapi import SIGNED, fhir_responses
 from healthrecords.entrypoints.http.fhir.resources import (
     CATEGORIES,
@@ -31,7 +31,7 @@ from healthrecords.entrypoints.http.fhir.resources import (
     practitioner_resource,
     record_resource,
 )
-from healthrecords.entrypoints.http.fhir.search_params import check_known, patient_id
+from healthrecords.entrypoints.http.fhir.search_params import accepted, patient_id
 
 SECURITY: list[dict[str, list[str]]] = [{"BearerToken": []}]
 Count = Annotated[int, QueryParameter(name="_count", ge=1, le=MAX_LIMIT)]
@@ -42,9 +42,9 @@ Category = Annotated[str | None, QueryParameter(name="category", max_length=200)
 EVERYTHING_LIMIT = MAX_LIMIT
 
 
-def fhir(body: Json, request: Request[Any, Any, Any], version: int | None = None) -> Response[Json]:
+def fhir(body: Json, media_type: str, version: int | None = None) -> Response[Json]:
     headers = {"ETag": f'W/"{version}"'} if version is not None else None
-    return Response(body, media_type=negotiate(request), headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @get(
@@ -54,9 +54,9 @@ def fhir(body: Json, request: Request[Any, Any, Any], version: int | None = None
     responses=fhir_responses(400, 406, 429),
 )
 async def metadata(request: Request[Any, Any, Any], fmt: Format = None) -> Response[Json]:
-    check_known(request, set())
+    media = accepted(request, set())
     version = request.app.openapi_config.version if request.app.openapi_config else ""
-    return fhir(capability_statement(fhir_base(request), version), request)
+    return fhir(capability_statement(fhir_base(request), version), media)
 
 
 @get(
@@ -73,10 +73,9 @@ async def read_patient(
     resource_id: FromPath[UUID],
     fmt: Format = None,
 ) -> Response[Json]:
-    check_known(request, set())
-    return fhir(
-        patient_resource(await container.patient_files.patient(actor, resource_id)), request
-    )
+    media = accepted(request, set())
+    patient = await container.patient_files.patient(actor, resource_id)
+    return fhir(patient_resource(patient), media)
 
 
 @get(
@@ -93,9 +92,9 @@ async def read_practitioner(
     resource_id: FromPath[UUID],
     fmt: Format = None,
 ) -> Response[Json]:
-    check_known(request, set())
+    media = accepted(request, set())
     doctor = await container.patient_files.practitioner(actor, resource_id)
-    return fhir(practitioner_resource(doctor), request)
+    return fhir(practitioner_resource(doctor), media)
 
 
 @get(
@@ -114,13 +113,13 @@ async def everything(
     cursor: Cursor = None,
     fmt: Format = None,
 ) -> Response[Json]:
-    check_known(request, {"_count", "_cursor"})
+    media = accepted(request, {"_count", "_cursor"})
     page = await container.patient_files.everything(actor, resource_id, count, cursor)
     entries = [(patient_resource(page.patient), INCLUDE)] if page.patient else []
     entries += [(record_resource(r), MATCH) for r in page.records]
     entries += [(practitioner_resource(d), INCLUDE) for d in page.doctors]
     query = _repeat(request, "_count")
-    return fhir(searchset(request, entries, query, page.next_cursor), request)
+    return fhir(searchset(request, entries, query, page.next_cursor), media)
 
 
 def _repeat(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
@@ -131,6 +130,7 @@ def _repeat(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
 
 async def _search(
     request: Request[Any, Any, Any],
+    media: str,
     container: Container,
     actor: Actor,
     patient: str,
@@ -141,7 +141,7 @@ async def _search(
     page = await container.patient_files.search(actor, patient_id(patient), types, count, cursor)
     entries = [(record_resource(r), MATCH) for r in page.items]
     query = _repeat(request, "patient", "category", "_count")
-    return fhir(searchset(request, entries, query, page.next_cursor), request)
+    return fhir(searchset(request, entries, query, page.next_cursor), media)
 
 
 def record_routes(resource_type: str) -> list[HTTPRouteHandler]:
@@ -163,9 +163,9 @@ def record_routes(resource_type: str) -> list[HTTPRouteHandler]:
         resource_id: FromPath[UUID],
         fmt: Format = None,
     ) -> Response[Json]:
-        check_known(request, set())
+        media = accepted(request, set())
         item = await container.patient_files.record(actor, resource_id, types)
-        return fhir(record_resource(item), request, item.record.version)
+        return fhir(record_resource(item), media, item.record.version)
 
     @get(
         f"/{resource_type}",
@@ -185,8 +185,8 @@ def record_routes(resource_type: str) -> list[HTTPRouteHandler]:
         cursor: Cursor = None,
         fmt: Format = None,
     ) -> Response[Json]:
-        check_known(request, {"patient", "_count", "_cursor"})
-        return await _search(request, container, actor, patient, types, count, cursor)
+        media = accepted(request, {"patient", "_count", "_cursor"})
+        return await _search(request, media, container, actor, patient, types, count, cursor)
 
     return [read, search]
 
@@ -209,9 +209,9 @@ async def search_observations(
     cursor: Cursor = None,
     fmt: Format = None,
 ) -> Response[Json]:
-    check_known(request, {"patient", "category", "_count", "_cursor"})
+    media = accepted(request, {"patient", "category", "_count", "_cursor"})
     types = RECORD_TYPES["Observation"] if category is None else _categories(category)
-    return await _search(request, container, actor, patient, types, count, cursor)
+    return await _search(request, media, container, actor, patient, types, count, cursor)
 
 
 def _categories(value: str) -> frozenset[RecordType]:

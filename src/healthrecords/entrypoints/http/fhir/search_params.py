@@ -15,10 +15,14 @@ from uuid import UUID
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+from healthrecords.entrypoints.http.fhir.media import negotiate
+
 GENERAL = frozenset({"_format"})
 
 
-def check_known(request: Request[Any, Any, Any], allowed: Collection[str]) -> None:
+def accepted(request: Request[Any, Any, Any], allowed: Collection[str]) -> str:
+    """The media type to answer in, once the query holds only `allowed` (and
+    `_format`), each once; checked before any read, so a refused query reads nothing."""
     seen = Counter(name for name, _ in request.query_params.multi_items())
     problems = [
         {"key": name, "message": "is not a parameter this server supports here"}
@@ -27,6 +31,7 @@ def check_known(request: Request[Any, Any, Any], allowed: Collection[str]) -> No
     ] + [{"key": name, "message": "may be given once"} for name, n in seen.items() if n > 1]
     if problems:
         raise ValidationException("The request is not valid.", extra=problems)
+    return negotiate(request)
 
 
 def patient_id(value: str) -> UUID:
