@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from fhir.resources.R4B import get_fhir_model_class
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -13,6 +14,8 @@ from healthrecords.domain.users import Role
 from tests.api.conftest import MakeUser, TestUser
 
 Client = AsyncTestClient[Litestar]
+FHIR_JSON = "application/fhir+json"
+BASE = "http://testserver.local"
 FHIR_TYPE = {
     "condition": "Condition",
     "medication": "MedicationStatement",
@@ -85,3 +88,20 @@ async def build_full_file(client: Client, make_user: MakeUser) -> FullFile:
         await client.put(f"/api/records/{first['id']}/", json=change, headers=patient.headers)
     )
     return file
+
+
+def parsed(body: dict[str, Any]) -> Any:
+    """The body as its fhir.resources model: raises on anything not valid R4B."""
+    return get_fhir_model_class(body["resourceType"]).model_validate(body)
+
+
+async def fhir_get(
+    client: Client, url: str, who: TestUser | None, status: int = 200, **params: Any
+) -> dict[str, Any]:
+    headers = who.headers if who else {}
+    response = await client.get(url, params=params or None, headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(FHIR_JSON)
+    body: dict[str, Any] = response.json()
+    parsed(body)
+    return body

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request
 from litestar.exceptions import ValidationException
+from litestar.params import QueryParameter
 
+from healthrecords.domain.pagination import MAX_LIMIT
+from healthrecords.domain.records import RecordType
 from healthrecords.entrypoints.http.fhir.media import negotiate
+from healthrecords.entrypoints.http.fhir.resources import CATEGORIES, CATEGORY_SYSTEM
+
+Count = Annotated[int, QueryParameter(name="_count", ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, QueryParameter(name="_cursor", max_length=200)]
+Format = Annotated[str | None, QueryParameter(name="_format", max_length=64)]
+PatientParam = Annotated[str, QueryParameter(name="patient", max_length=100)]
+Category = Annotated[str | None, QueryParameter(name="category", max_length=200)]
 
 GENERAL = frozenset({"_format"})
 
@@ -43,3 +53,21 @@ def patient_id(value: str) -> UUID:
             "The request is not valid.",
             extra=[{"key": "patient", "message": "must be a Patient id or Patient/{id}"}],
         ) from None
+
+
+def repeated(request: Request[Any, Any, Any], *names: str) -> dict[str, str]:
+    """The parameters a next page repeats (validated already)."""
+    keep = {*names, "_format"}
+    return {k: v for k, v in request.query_params.items() if k in keep}
+
+
+def categories(value: str) -> frozenset[RecordType]:
+    """Comma-separated tokens, `code` or `system|code`; codes we never use match nothing."""
+    found: set[RecordType] = set()
+    for token in value.split(","):
+        system, bar, code = token.strip().rpartition("|")
+        if bar and system not in ("", CATEGORY_SYSTEM):
+            continue
+        if code in CATEGORIES:
+            found.add(CATEGORIES[code])
+    return frozenset(found)
