@@ -3,11 +3,17 @@ OperationOutcome errors with the REST statuses, media types, the OpenAPI listing
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from litestar.testing import AsyncTestClient
+
+from healthrecords.config import Settings
 from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.app import create_app
 from tests.api.conftest import MakeUser, TestUser
 from tests.api.fhir_files import FHIR_JSON, FHIR_TYPE, Client, fhir_get, parsed
+from tests.api.test_rate_limits import limited
 
 _ZERO = "00000000-0000-4000-8000-000000000000"
 
@@ -126,3 +132,16 @@ async def test_a_refused_query_reads_nothing(client: Client, make_user: MakeUser
     assert (xml.status_code, unknown.status_code) == (406, 400)
     log = await client.get("/api/records/access-log/", headers=patient.headers)
     assert [i for i in log.json()["items"] if i["action"].startswith("fhir.")] == []
+
+
+async def test_throttled_fhir_calls_get_an_operation_outcome_with_retry_after(
+    settings: Settings,
+) -> None:
+    app = create_app(limited(settings, general=5, auth=100))
+    async with AsyncTestClient(app) as client:
+        answers = await asyncio.gather(*(client.get("/fhir/metadata") for _ in range(8)))
+    assert sorted(a.status_code for a in answers) == [200] * 5 + [429] * 3
+    for refused in (a for a in answers if a.status_code == 429):
+        assert refused.headers["content-type"].startswith(FHIR_JSON)
+        assert 0 < int(refused.headers["retry-after"]) <= 60
+        assert refused.json()["issue"][0]["code"] == "throttled"
