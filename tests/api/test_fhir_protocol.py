@@ -90,6 +90,20 @@ async def test_plain_json_is_answered_to_who_asks_for_it(
         f"/fhir/Patient/{patient.id}", headers={**patient.headers, "Accept": "*/*"}
     )
     assert fhir.headers["content-type"].startswith(FHIR_JSON)
+    versioned = await client.get(
+        f"/fhir/Patient/{patient.id}",
+        headers={**patient.headers, "Accept": "application/fhir+json; fhirVersion=4.0"},
+    )
+    assert versioned.headers["content-type"].startswith(FHIR_JSON)
+    preferred = await client.get(
+        f"/fhir/Patient/{patient.id}",
+        headers={**patient.headers, "Accept": f"{FHIR_JSON};q=0.5, application/json"},
+    )
+    assert preferred.headers["content-type"].startswith("application/json")
+    as_format = await client.get(
+        f"/fhir/Patient/{patient.id}", params={"_format": "json"}, headers=patient.headers
+    )
+    assert as_format.headers["content-type"].startswith(FHIR_JSON)
     xml = await client.get(
         f"/fhir/Patient/{patient.id}", headers={**patient.headers, "Accept": "application/fhir+xml"}
     )
