@@ -72,6 +72,10 @@ async def test_errors_are_operation_outcomes_with_the_rest_statuses(
         assert response.json()["resourceType"] == "OperationOutcome"
         outcome = parsed(response.json())
         assert outcome.issue[0].severity == "error"
+        if params and "_cursor" in params:
+            assert outcome.issue[0].expression == ["_cursor"]
+        if params and "code" in params:
+            assert outcome.issue[0].expression == ["code"]
         if status == 401:
             assert response.headers["www-authenticate"] == "Bearer"
         if status == 405:

@@ -31,14 +31,23 @@ ISSUE_CODES = {
     503: "transient",
 }
 
+# The services name the REST parameters; FHIR clients sent these.
+FHIR_NAMES = {"cursor": "_cursor", "limit": "_count"}
+
 Handler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
 
 
 def operation_outcome(status: int, detail: str, fields: list[dict[str, str]]) -> dict[str, Any]:
     code = ISSUE_CODES.get(status, "exception")
     issues = [
-        {"severity": "error", "code": code, "diagnostics": f["message"], "expression": [f["field"]]}
+        {
+            "severity": "error",
+            "code": code,
+            "diagnostics": f"{name}: {f['message']}",
+            "expression": [name],
+        }
         for f in fields
+        for name in [FHIR_NAMES.get(f["field"], f["field"])]
     ] or [{"severity": "error", "code": code, "diagnostics": detail}]
     return {"resourceType": "OperationOutcome", "issue": issues}
 
