@@ -21,7 +21,7 @@ from saq.queue.redis import RedisQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from healthrecords.adapters.asyncpg.audit import DirectAuditTrail
+from healthrecords.adapters.asyncpg.audit import GroupCommitAuditTrail
 from healthrecords.adapters.asyncpg.pool import DirectPool
 from healthrecords.adapters.asyncpg.read_work import DirectReadWork
 from healthrecords.adapters.asyncpg.records import DirectAssignmentFacts, DirectRecordReads
@@ -94,14 +94,15 @@ class Container:
 
     @cached_property
     def _direct_work(self) -> DirectReadWork | None:
-        # Stateless (every statement draws its own connection): one serves all.
+        # One for the process: statements draw their own connections, and the
+        # audit rows of concurrent reads are written together (group commit).
         pool = self.direct_pool
         if pool is None:
             return None
         return DirectReadWork(
             DirectRecordReads(pool, self.cipher),
             DirectAssignmentFacts(pool),
-            DirectAuditTrail(pool),
+            GroupCommitAuditTrail(pool),
         )
 
     def read_work(self) -> ReadWork:
