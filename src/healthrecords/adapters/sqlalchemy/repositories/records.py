@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
-from sqlalchemy import Executable, update
+from sqlalchemy import Executable, Table, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
@@ -21,6 +22,8 @@ from healthrecords.adapters.sqlalchemy.repositories.record_rows import open_reco
 from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
+INSERT_RECORD = insert(cast(Table, RecordRow.__table__))
+
 
 class SqlRecordRepository:
     def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
@@ -28,22 +31,24 @@ class SqlRecordRepository:
         self._cipher = cipher
 
     async def add(self, record: Record) -> None:
-        self._session.add(
-            RecordRow(
-                id=record.id,
-                patient_id=record.patient_id,
-                author_id=record.author_id,
-                record_type=record.record_type.value,
-                recorded_at=record.recorded_at,
-                created_at=record.created_at,
-                updated_at=record.updated_at,
-                version=record.version,
-                deleted_at=record.deleted_at,
-                updated_by=record.updated_by or record.author_id,
+        # A Core insert, like the audit row's: the row is never read back in
+        # this session, so the ORM's flush machinery would be pure overhead.
+        await self._session.execute(
+            INSERT_RECORD,
+            {
+                "id": record.id,
+                "patient_id": record.patient_id,
+                "author_id": record.author_id,
+                "record_type": record.record_type.value,
+                "recorded_at": record.recorded_at,
+                "created_at": record.created_at,
+                "updated_at": record.updated_at,
+                "version": record.version,
+                "deleted_at": record.deleted_at,
+                "updated_by": record.updated_by or record.author_id,
                 **seal_record(self._cipher, record),
-            )
+            },
         )
-        await self._session.flush()
 
     async def get(self, record_id: UUID) -> Record | None:
         result = await self._session.execute(LIVE_BY_ID, {"record_id": record_id})
