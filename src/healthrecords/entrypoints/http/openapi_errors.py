@@ -56,6 +56,8 @@ def problem_statuses(path: str, handler: HTTPRouteHandler) -> set[int]:
         return {429}
     if path == "/ready":
         return {429, 503}
+    if path.startswith("/fhir"):
+        return set()  # declared by each FHIR route, as OperationOutcome (fhir/openapi.py)
     statuses = set(API_ERRORS)
     if handler.http_methods & BODY_METHODS:
         statuses.add(413)
