@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from healthrecords.adapters.channels.wire import decode, notification_channel
 from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.services.notifications import NotificationService
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch, Ended
 from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission, Admitted
 from healthrecords.entrypoints.http.sockets.deadlines import Deadlines
 from healthrecords.entrypoints.http.sockets.delivery import OrderedDelivery
@@ -62,7 +63,6 @@ from healthrecords.entrypoints.http.sockets.subscription import (
 
 log = logging.getLogger(__name__)
 
-AccountActive = Callable[[UUID], Awaitable[bool]]
 DEFAULT_TIMINGS = Timings()
 DEFAULT_LIMITS = Limits()
 DEFAULT_CAPS = AddressCaps()
@@ -75,7 +75,7 @@ class NotificationSocket:
         transport: Transport,
         *,
         authenticate: Authenticate,
-        account_active: AccountActive,
+        watch: AccountWatch,
         service: NotificationService,
         channels: ChannelsPlugin,
         namespace: str,
@@ -90,7 +90,7 @@ class NotificationSocket:
     ) -> None:
         self._t = transport
         self._authenticate = authenticate
-        self._account_active = account_active
+        self._watch = watch
         self._service = service
         self._channels = channels
         self._namespace = namespace
@@ -148,9 +148,9 @@ class NotificationSocket:
                     resume_seq = await self._service.resume_point(user, hello.resume.after)
                 except InvalidInput as exc:
                     raise SocketClosed(CLOSE_BAD_REQUEST, BAD_RESUME_AFTER) from exc
-            delivery = OrderedDelivery(
-                user, self._service, self._send, await self._service.last_seq(user)
-            )
+            # With a resume point the floor is never used: skip its read.
+            floor = 0 if hello.resume is not None else await self._service.last_seq(user)
+            delivery = OrderedDelivery(user, self._service, self._send, floor)
             DATABASE.succeeded()
             self._clocks.ready()
             await self._send({"type": "ready"})
@@ -159,9 +159,12 @@ class NotificationSocket:
             for message in sub.early:
                 await delivery.on_channel(message)
             set_up()
-            await self._serve(sub, delivery, gate)
+            with self._watch.watching(user, self._timings.account_check_interval) as ended:
+                await self._serve(sub, delivery, gate, ended)
 
-    async def _serve(self, sub: Subscription, delivery: OrderedDelivery, gate: MessageGate) -> None:
+    async def _serve(
+        self, sub: Subscription, delivery: OrderedDelivery, gate: MessageGate, ended: Ended
+    ) -> None:
         receiving: asyncio.Task[str] | None = None
         relaying: asyncio.Task[bytes | None] | None = None
         try:
@@ -175,18 +178,19 @@ class NotificationSocket:
                     receiving = asyncio.create_task(self._t.receive_text())
                 if relaying is None:
                     relaying = asyncio.create_task(next_event(sub.events))
-                waits = [clocks.until_expiry(), clocks.until_ping(), clocks.until_check()]
+                waits = [clocks.until_expiry(), clocks.until_ping()]
                 if not delivery.positioned:
                     waits.append(clocks.until_grace())
+                waiting: set[asyncio.Future[Any]] = {receiving, relaying, ended}
                 done, _ = await asyncio.wait(
-                    {receiving, relaying},
+                    waiting,
                     timeout=max(0.0, min(waits)),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 if clocks.until_expiry() <= 0:
                     raise SocketClosed(CLOSE_UNAUTHORIZED, "token expired")
-                if clocks.until_check() <= 0:
-                    await self._check_account()
+                if ended.done():
+                    raise ended.result()
                 if receiving in done:
                     text = receiving.result()
                     receiving = None
@@ -252,11 +256,6 @@ class NotificationSocket:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self._timings.send_timeout):
                 await self._t.close(code, reason)
-
-    async def _check_account(self) -> None:
-        self._clocks.account_checked()
-        if not await self._account_active(self._need_user()):
-            raise SocketClosed(CLOSE_UNAUTHORIZED, "account deactivated")
 
     def _need_user(self) -> UUID:
         assert self._user is not None, "authenticated before subscribing"
