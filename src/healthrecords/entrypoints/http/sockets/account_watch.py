@@ -20,7 +20,7 @@ from uuid import UUID
 
 from healthrecords.domain.errors import Unavailable
 from healthrecords.domain.users import Role
-from healthrecords.entrypoints.http.sockets.outage import DATABASE
+from healthrecords.entrypoints.http.sockets.outage import DATABASE, OutageLog
 from healthrecords.entrypoints.http.sockets.protocol import (
     CLOSE_INTERNAL,
     CLOSE_TRY_LATER,
@@ -36,8 +36,9 @@ Ended = asyncio.Future[SocketClosed]
 
 
 class AccountWatch:
-    def __init__(self, active_roles: ActiveRoles) -> None:
+    def __init__(self, active_roles: ActiveRoles, outage: OutageLog = DATABASE) -> None:
         self._active_roles = active_roles
+        self._outage = outage
         self._sockets: dict[UUID, set[Ended]] = {}
         self._intervals: Counter[float] = Counter()
         self._changed = asyncio.Event()
@@ -97,7 +98,7 @@ class AccountWatch:
         try:
             active = await self._active_roles(users)
         except Unavailable as exc:
-            DATABASE.failed(exc)
+            self._outage.failed(exc)
             self._end(users, CLOSE_TRY_LATER, "database unavailable, reconnect and resume")
             return
         except Exception as exc:
@@ -105,7 +106,7 @@ class AccountWatch:
             log.exception("account check failed", extra={"error": type(exc).__name__})
             self._end(users, CLOSE_INTERNAL, "internal error, reconnect and resume")
             return
-        DATABASE.succeeded()
+        self._outage.succeeded()
         self._end([u for u in users if u not in active], CLOSE_UNAUTHORIZED, "account deactivated")
 
     def _end(self, users: Collection[UUID], code: int, reason: str) -> None:
