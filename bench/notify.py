@@ -39,9 +39,16 @@ OPEN_TIMEOUT = 30.0
 Frame = tuple[float, dict[str, Any]]
 
 
-async def open_socket(ws_url: str, token: str) -> ClientConnection:
+async def open_socket(ws_url: str, token: str, keepalive: bool = True) -> ClientConnection:
+    """`keepalive=False`: no client pings, so an idle socket costs the server
+    only its own pings (25 s apart), as a browser's would."""
     try:
-        ws = await connect(ws_url + WS_PATH, open_timeout=OPEN_TIMEOUT, max_queue=None)
+        ws = await connect(
+            ws_url + WS_PATH,
+            open_timeout=OPEN_TIMEOUT,
+            max_queue=None,
+            ping_interval=20 if keepalive else None,
+        )
     except Exception as exc:
         raise FeatureMissing(f"WebSocket {WS_PATH} refused the connection: {exc}") from exc
     await ws.send(json.dumps({"type": "auth", "token": token, "resume_after": None}))
@@ -145,7 +152,7 @@ async def idle_sockets(
     async def one(account: Account) -> ClientConnection | None:
         async with gate:
             try:
-                return await open_socket(ws_url, account.token)
+                return await open_socket(ws_url, account.token, keepalive=False)
             except (OSError, RuntimeError, TimeoutError, FeatureMissing, ConnectionClosed):
                 return None
 

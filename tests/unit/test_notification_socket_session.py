@@ -184,7 +184,9 @@ class FlakyBackend(MemoryChannelsBackend):
 
 async def test_a_failed_subscribe_closes_1013_and_the_next_socket_works() -> None:
     backend = FlakyBackend()
-    plugin = ChannelsPlugin(backend, arbitrary_channels_allowed=True)
+    plugin = ChannelsPlugin(
+        backend, arbitrary_channels_allowed=True, subscriber_class=BoundedSubscriber
+    )
     async with plugin:
         h = Harness(NotificationsWorld(), plugin, backend, uuid4())
         transport = FakeTransport()

@@ -53,7 +53,7 @@ class ActorProvider:
         # token, so a deactivated account stops within ACTIVE_USER_SECONDS.
         if self._active.role_of(claims.subject) is not claims.role:
             read_at = self._active.now()
-            async with self._container.uow() as uow:
+            async with self._container.statement_uow() as uow:
                 user = await uow.users.get(claims.subject)
             if user is None or not user.is_active or user.role != claims.role:
                 raise AuthenticationFailed(INACTIVE)
@@ -80,7 +80,7 @@ def account_watch(container: Container) -> AccountWatch:
     """The process's re-check of its sockets' accounts: one read for all."""
 
     async def active_roles(user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
-        async with container.uow() as uow:
+        async with container.statement_uow() as uow:
             return await uow.users.active_roles(user_ids)
 
     return AccountWatch(active_roles)

@@ -55,11 +55,7 @@ from healthrecords.entrypoints.http.sockets.protocol import (
     error_frame,
     parse,
 )
-from healthrecords.entrypoints.http.sockets.subscription import (
-    Subscription,
-    next_event,
-    subscribed,
-)
+from healthrecords.entrypoints.http.sockets.subscription import Subscription, subscribed
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +162,8 @@ class NotificationSocket:
         self, sub: Subscription, delivery: OrderedDelivery, gate: MessageGate, ended: Ended
     ) -> None:
         receiving: asyncio.Task[str] | None = None
-        relaying: asyncio.Task[bytes | None] | None = None
+        # A future, not a task: an idle socket holds as little as it can.
+        arrival: asyncio.Future[None] | None = None
         try:
             while True:
                 if sub.overflowed:
@@ -176,12 +173,12 @@ class NotificationSocket:
                     await delivery.start()
                 if receiving is None:
                     receiving = asyncio.create_task(self._t.receive_text())
-                if relaying is None:
-                    relaying = asyncio.create_task(next_event(sub.events))
+                if arrival is None:
+                    arrival = sub.subscriber.arrival()
                 waits = [clocks.until_expiry(), clocks.until_ping()]
                 if not delivery.positioned:
                     waits.append(clocks.until_grace())
-                waiting: set[asyncio.Future[Any]] = {receiving, relaying, ended}
+                waiting: set[asyncio.Future[Any]] = {receiving, arrival, ended}
                 done, _ = await asyncio.wait(
                     waiting,
                     timeout=max(0.0, min(waits)),
@@ -196,22 +193,23 @@ class NotificationSocket:
                     receiving = None
                     gate.admit(text)
                     await self._on_client(parse(text), delivery)
-                if relaying in done:
-                    raw = relaying.result()
-                    relaying = None
-                    if raw is None:
-                        raise SocketClosed(CLOSE_TRY_LATER, "server going away")
-                    message = decode(raw)
-                    if message is not None:
-                        await delivery.on_channel(message)
+                if arrival in done:
+                    arrival = None
+                    for raw in sub.subscriber.take():
+                        if raw is None:
+                            raise SocketClosed(CLOSE_TRY_LATER, "server going away")
+                        message = decode(raw)
+                        if message is not None:
+                            await delivery.on_channel(message)
                 if clocks.until_ping() <= 0:
                     await self._send({"type": "ping"})
         finally:
-            for task in (receiving, relaying):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(BaseException):
-                        await task
+            if arrival is not None:
+                arrival.cancel()
+            if receiving is not None:
+                receiving.cancel()
+                with contextlib.suppress(BaseException):
+                    await receiving
 
     async def _on_client(self, message: dict[str, Any] | None, delivery: OrderedDelivery) -> None:
         kind = message.get("type") if message else None
