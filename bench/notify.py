@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -183,7 +184,9 @@ async def scenario_notify(ctx: Context) -> None:
         ctx.report.add(latency_row("alone", alone, lost, time.perf_counter() - started))
         async with AsyncExitStack() as stack:
             rss_before = ctx.app.rss_bytes()
+            opening = time.perf_counter()
             opened, refused = await idle_sockets(stack, ctx.app.ws_url, idlers)
+            opening = time.perf_counter() - opening
             await asyncio.sleep(2)
             rss_after = ctx.app.rss_bytes()
             started = time.perf_counter()
@@ -200,8 +203,13 @@ async def scenario_notify(ctx: Context) -> None:
                 rss_after_mib=round(rss_after / 2**20, 1),
                 bytes_per_idle_socket=round(per_socket),
                 idle_sockets_failed_to_open=refused,
+                seconds_to_open_idle_sockets=round(opening, 1),
+                load_average=[round(x, 2) for x in os.getloadavg()],
             )
-            row.note = f"{per_socket / 1024:.1f} KiB RSS per idle socket"
+            row.note = (
+                f"{per_socket / 1024:.1f} KiB RSS per idle socket; "
+                f"opened {opened / opening:.0f}/s, {refused} failed"
+            )
             ctx.report.add(row)
     ctx.report.target(
         "5 notify",

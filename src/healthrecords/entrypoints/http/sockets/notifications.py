@@ -48,6 +48,15 @@ class LitestarTransport:
         await self._socket.close(code=code, reason=reason)
 
 
+def origin_of(scope: Any) -> str | None:
+    """From the raw scope: `socket.headers` would build and keep a parsed
+    copy of every header for the socket's whole life."""
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            return str(value.decode("latin-1"))
+    return None
+
+
 def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
     """Browsers always send Origin; a client without one is not a browser page,
     so cross-site WebSocket hijacking does not apply to it."""
@@ -61,7 +70,7 @@ async def notifications_socket(
     actor_provider: NamedDependency[ActorProvider],
     account_watch: NamedDependency[AccountWatch],
 ) -> None:
-    if not origin_allowed(socket.headers.get("origin"), container.settings.cors_origins):
+    if not origin_allowed(origin_of(socket.scope), container.settings.cors_origins):
         # Closing before accepting answers the handshake with 403.
         await socket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return

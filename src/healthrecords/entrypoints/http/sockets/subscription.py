@@ -18,6 +18,8 @@ from healthrecords.entrypoints.http.sockets.protocol import CLOSE_TRY_LATER, Soc
 
 log = logging.getLogger(__name__)
 
+PROBE_REPEAT = 0.5
+
 
 @dataclass
 class Subscription:
@@ -66,23 +68,35 @@ async def _until_live(
     channels: ChannelsPlugin, channel: str, subscriber: BoundedSubscriber, within: float
 ) -> list[Message]:
     """Publish a probe to our own channel and wait for it: once it is back,
-    the subscription is live (a bare SUBSCRIBE is not acknowledged)."""
+    the subscription is live (a bare SUBSCRIBE is not acknowledged).
+
+    The probe is sent again every PROBE_REPEAT seconds: a second socket of
+    the same user joins the channel without a SUBSCRIBE of its own, and its
+    first probe can go out before the first socket's SUBSCRIBE took effect.
+    """
     token = secrets.token_hex(8)
     early: list[Message] = []
     live = False
+    loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(within):
-            await channels.wait_published(encode_probe(token), channel)
             while not live:
-                await subscriber.arrival()
-                for raw in subscriber.take():
-                    if raw is None:
-                        raise ConnectionError("the subscription ended")
-                    message = decode(raw)
-                    if isinstance(message, Probe):
-                        live = live or message.token == token
-                    elif message is not None:
-                        early.append(message)
+                await channels.wait_published(encode_probe(token), channel)
+                again_at = loop.time() + PROBE_REPEAT
+                while not live and loop.time() < again_at:
+                    arrival = subscriber.arrival()
+                    done, _ = await asyncio.wait({arrival}, timeout=again_at - loop.time())
+                    if not done:
+                        arrival.cancel()
+                        break
+                    for raw in subscriber.take():
+                        if raw is None:
+                            raise ConnectionError("the subscription ended")
+                        message = decode(raw)
+                        if isinstance(message, Probe):
+                            live = live or message.token == token
+                        elif message is not None:
+                            early.append(message)
             return early
     except Exception as exc:
         log.warning("socket subscription not live", extra={"error": type(exc).__name__})
