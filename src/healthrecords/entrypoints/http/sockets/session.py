@@ -2,8 +2,8 @@
 
 Admission (per-address caps), the first message, the per-user cap, a
 subscription proven live, then "ready"; from there OrderedDelivery decides
-every notification frame, and this loop relays client messages, pings,
-token expiry and account checks.
+every notification frame, and ReadySocket (serving.py) relays client
+messages, pings, token expiry and the account watch's verdict.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from uuid import UUID
 import msgspec
 from litestar.channels import ChannelsPlugin
 
-from healthrecords.adapters.channels.wire import decode, notification_channel
+from healthrecords.adapters.channels.wire import notification_channel
 from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.services.notifications import NotificationService
-from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch, Ended
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
 from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission, Admitted
 from healthrecords.entrypoints.http.sockets.deadlines import Deadlines
 from healthrecords.entrypoints.http.sockets.delivery import OrderedDelivery
@@ -30,8 +30,6 @@ from healthrecords.entrypoints.http.sockets.hello import (
     Authenticate,
     Hello,
     hello_from,
-    notification_id,
-    reauthenticate,
     receive_first,
 )
 from healthrecords.entrypoints.http.sockets.limits import (
@@ -48,14 +46,12 @@ from healthrecords.entrypoints.http.sockets.protocol import (
     CLOSE_INTERNAL,
     CLOSE_POLICY,
     CLOSE_TRY_LATER,
-    CLOSE_UNAUTHORIZED,
     Disconnected,
     SocketClosed,
     Transport,
-    error_frame,
-    parse,
 )
-from healthrecords.entrypoints.http.sockets.subscription import Subscription, subscribed
+from healthrecords.entrypoints.http.sockets.serving import ReadySocket
+from healthrecords.entrypoints.http.sockets.subscription import subscribed
 
 log = logging.getLogger(__name__)
 
@@ -155,91 +151,17 @@ class NotificationSocket:
             for message in sub.early:
                 await delivery.on_channel(message)
             set_up()
+            ready = ReadySocket(
+                self._t,
+                self._send,
+                clocks=self._clocks,
+                authenticate=self._authenticate,
+                service=self._service,
+                user=user,
+                gate=gate,
+            )
             with self._watch.watching(user, self._timings.account_check_interval) as ended:
-                await self._serve(sub, delivery, gate, ended)
-
-    async def _serve(
-        self, sub: Subscription, delivery: OrderedDelivery, gate: MessageGate, ended: Ended
-    ) -> None:
-        receiving: asyncio.Task[str] | None = None
-        # A future, not a task: an idle socket holds as little as it can.
-        arrival: asyncio.Future[None] | None = None
-        try:
-            while True:
-                if sub.overflowed:
-                    raise SocketClosed(CLOSE_POLICY, "too slow: reconnect and resume")
-                clocks = self._clocks
-                if not delivery.positioned and clocks.until_grace() <= 0:
-                    await delivery.start()
-                if receiving is None:
-                    receiving = asyncio.create_task(self._t.receive_text())
-                if arrival is None:
-                    arrival = sub.subscriber.arrival()
-                waits = [clocks.until_expiry(), clocks.until_ping()]
-                if not delivery.positioned:
-                    waits.append(clocks.until_grace())
-                waiting: set[asyncio.Future[Any]] = {receiving, arrival, ended}
-                done, _ = await asyncio.wait(
-                    waiting,
-                    timeout=max(0.0, min(waits)),
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if clocks.until_expiry() <= 0:
-                    raise SocketClosed(CLOSE_UNAUTHORIZED, "token expired")
-                if ended.done():
-                    raise ended.result()
-                if receiving in done:
-                    text = receiving.result()
-                    receiving = None
-                    gate.admit(text)
-                    await self._on_client(parse(text), delivery)
-                if arrival in done:
-                    arrival = None
-                    for raw in sub.subscriber.take():
-                        if raw is None:
-                            raise SocketClosed(CLOSE_TRY_LATER, "server going away")
-                        message = decode(raw)
-                        if message is not None:
-                            await delivery.on_channel(message)
-                if clocks.until_ping() <= 0:
-                    await self._send({"type": "ping"})
-        finally:
-            if arrival is not None:
-                arrival.cancel()
-            if receiving is not None:
-                receiving.cancel()
-                with contextlib.suppress(BaseException):
-                    await receiving
-
-    async def _on_client(self, message: dict[str, Any] | None, delivery: OrderedDelivery) -> None:
-        kind = message.get("type") if message else None
-        if kind == "ping":
-            await self._send({"type": "pong"})
-        elif kind == "pong":
-            return
-        elif kind == "auth":
-            claims = await reauthenticate(message, self._authenticate, self._need_user())
-            self._clocks.expires_at = claims.expires_at
-        elif kind == "resume":
-            assert message is not None
-            await self._resume(message, delivery)
-        else:
-            await self._send(error_frame("unknown message; expected auth, resume or ping"))
-
-    async def _resume(self, message: dict[str, Any], delivery: OrderedDelivery) -> None:
-        try:
-            after = notification_id(message.get("after"))
-        except ValueError:
-            await self._send(error_frame("after must be a notification id"))
-            return
-        try:
-            after_seq = await self._service.resume_point(self._need_user(), after)
-        except InvalidInput as exc:
-            await self._send(error_frame(exc.detail))
-            return
-        refused = await delivery.resume(after_seq)
-        if refused is not None:
-            await self._send(error_frame(refused))
+                await ready.serve(sub, delivery, ended)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         data = msgspec.json.encode(frame).decode()
