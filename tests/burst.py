@@ -60,8 +60,8 @@ async def _answer(reader: asyncio.StreamReader, started: float) -> Answer:
             name, value = line.split(":", 1)
             headers[name.strip().lower()] = value.strip()
     # A connection refused at accept is closed at once; our request bytes
-    # arriving after that close make the kernel answer RST, which can
-    # beat the EOF. The status line was already read: that is the answer.
+    # arriving after that close make the kernel answer RST, which can beat
+    # the EOF. The status line was already read: that is the answer.
     with contextlib.suppress(ConnectionResetError):
         await reader.read()
     return Answer(int(status_line.split()[1]), headers, seconds)
