@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from uuid import UUID
 
 from healthrecords.domain.errors import Unavailable
@@ -44,10 +44,13 @@ class AccountWatch:
         self._changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    @contextlib.contextmanager
-    def watching(self, user: UUID, interval: float) -> Iterator[Ended]:
-        """For the socket's life: a future that resolves to a close, 4401 once
-        the account is found inactive, 1013 while the database is out."""
+    def watching(self, user: UUID, interval: float) -> Watching:
+        """For the socket's life (a `with` block): a future that resolves to a
+        close, 4401 once the account is found inactive, 1013 while the
+        database is out."""
+        return Watching(self, user, interval)
+
+    def _add(self, user: UUID, interval: float) -> Ended:
         ended: Ended = asyncio.get_running_loop().create_future()
         sooner = not self._intervals or interval < min(self._intervals)
         self._sockets.setdefault(user, set()).add(ended)
@@ -56,10 +59,7 @@ class AccountWatch:
             self._task = asyncio.create_task(self._run(), name="account watch")
         elif sooner:
             self._changed.set()
-        try:
-            yield ended
-        finally:
-            self._forget(user, interval, ended)
+        return ended
 
     def watched(self) -> int:
         return sum(len(ended) for ended in self._sockets.values())
@@ -114,3 +114,22 @@ class AccountWatch:
             for ended in self._sockets.get(user, ()):
                 if not ended.done():
                     ended.set_result(SocketClosed(code, reason))
+
+
+class Watching:
+    # A class, not a generator context manager: one lives as long as its socket.
+    __slots__ = ("_ended", "_interval", "_user", "_watch")
+
+    def __init__(self, watch: AccountWatch, user: UUID, interval: float) -> None:
+        self._watch = watch
+        self._user = user
+        self._interval = interval
+        self._ended: Ended | None = None
+
+    def __enter__(self) -> Ended:
+        self._ended = self._watch._add(self._user, self._interval)
+        return self._ended
+
+    def __exit__(self, *_: object) -> None:
+        if self._ended is not None:
+            self._watch._forget(self._user, self._interval, self._ended)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +23,7 @@ from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
-from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission, Admitted
+from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission
 from healthrecords.entrypoints.http.sockets.deadlines import Deadlines
 from healthrecords.entrypoints.http.sockets.delivery import OrderedDelivery
 from healthrecords.entrypoints.http.sockets.hello import (
@@ -38,7 +38,7 @@ from healthrecords.entrypoints.http.sockets.limits import (
     SetupLine,
     Slots,
     Timings,
-    user_slot,
+    UserSlot,
 )
 from healthrecords.entrypoints.http.sockets.outage import DATABASE
 from healthrecords.entrypoints.http.sockets.protocol import (
@@ -98,18 +98,23 @@ class NotificationSocket:
 
     async def run(self) -> None:
         try:
-            with self._admitted() as admitted:
+            admission = (
+                self._admission.admit(self._address, self._caps)
+                if self._admission is not None
+                else None
+            )
+            with admission or contextlib.nullcontext():
                 gate = MessageGate(self._limits)
                 first = await receive_first(self._t, gate, self._timings.auth_timeout)
                 async with self._setup.turn() as set_up:
                     hello = await hello_from(first, self._authenticate)
-                    if admitted is not None:
-                        admitted.authenticated()
+                    if admission is not None:
+                        admission.authenticated()
                     self._user = hello.claims.subject
                     self._clocks.expires_at = hello.claims.expires_at
                     limit = self._limits.sockets_per_user
-                    with user_slot(self._slots, hello.claims.subject, limit):
-                        await self._live(hello, gate, set_up)
+                    with UserSlot(self._slots, hello.claims.subject, limit):
+                        await self._live(hello, gate, set_up.release)
         except SocketClosed as close:
             await self._close(close.code, close.reason)
         except Unavailable as exc:
@@ -121,14 +126,6 @@ class NotificationSocket:
             # Ids and error class only: frames and tokens stay out of logs.
             log.exception("notification socket failed", extra={"error": type(exc).__name__})
             await self._close(CLOSE_INTERNAL, "internal error, reconnect and resume")
-
-    @contextlib.contextmanager
-    def _admitted(self) -> Iterator[Admitted | None]:
-        if self._admission is None:
-            yield None
-            return
-        with self._admission.admit(self._address, self._caps) as admitted:
-            yield admitted
 
     async def _live(self, hello: Hello, gate: MessageGate, set_up: Callable[[], None]) -> None:
         user = self._need_user()
