@@ -182,7 +182,11 @@ class Container:
     def notifications(self) -> NotificationService:
         assert self.notification_publisher is not None, "set by build_container"
         return NotificationService(
-            self.uow, self.clock, self.notification_publisher, self.notification_queue
+            self.uow,
+            self.clock,
+            self.notification_publisher,
+            self.notification_queue,
+            reads=self.statement_uow,
         )
 
     async def aclose(self) -> None:
