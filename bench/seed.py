@@ -125,7 +125,7 @@ async def vacuum(env: BenchEnvironment) -> None:
 
 async def all_files_plan(env: BenchEnvironment, doctor_id: str) -> str:
     """EXPLAIN ANALYZE of the repository's all-files statement: PostgreSQL's share."""
-    sql = str(STATEMENTS[(False, False)]).replace(":files", "$1").replace(":limit", "$2")
+    sql = str(STATEMENTS[(False, False)].element).replace(":files", "$1").replace(":limit", "$2")
     conn = await asyncpg.connect(env.asyncpg_dsn)
     try:
         files = await conn.fetchval(

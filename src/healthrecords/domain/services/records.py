@@ -18,7 +18,7 @@ from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
-from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.ports.unit_of_work import ReadWorkFactory, UnitOfWorkFactory
 from healthrecords.domain.records import (
     CONTENT_MAX_BYTES,
     TITLE_MAX_CHARS,
@@ -79,12 +79,12 @@ class RecordService:
         uow: UnitOfWorkFactory,
         clock: Clock,
         queue: NotificationQueue,
-        reads: UnitOfWorkFactory | None = None,
+        reads: ReadWorkFactory | None = None,
     ) -> None:
         """`reads` serves get and list, whose one write is the audit row: a single
         statement, so it may commit on its own (no BEGIN/COMMIT round trips)."""
         self._uow = uow
-        self._reads = reads or uow
+        self._reads: ReadWorkFactory = reads or uow
         self._clock = clock
         self._queue = queue
 

@@ -15,7 +15,12 @@ request. Its cost is one index-only lookup per file plus a page per few files:
 
 from __future__ import annotations
 
-from sqlalchemy import TextClause, text
+from typing import Any, cast
+
+from sqlalchemy import Table, text
+from sqlalchemy.sql.selectable import TextualSelect
+
+from healthrecords.adapters.sqlalchemy.models import RecordRow
 
 _PAGE = """
 WITH heads AS MATERIALIZED (
@@ -44,15 +49,27 @@ WITH heads AS MATERIALIZED (
     ORDER BY k.recorded_at DESC, k.id DESC
     LIMIT :limit
 )
-SELECT h.* FROM top JOIN health_record AS h ON h.id = top.id
+SELECT {columns} FROM top JOIN health_record AS h ON h.id = top.id
 ORDER BY h.recorded_at DESC, h.id DESC
 """
 _KIND = " AND i.record_type = :record_type"
 _AFTER = " AND (i.recorded_at, i.id) < (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))"
 
+# advanced-alchemy's sentinel column is no part of a record.
+COLUMNS = [c for c in cast(Table, RecordRow.__table__).columns if c.name != "sa_orm_sentinel"]
+
+
+def _statement(kind: bool, after: bool) -> TextualSelect:
+    page = _PAGE.format(
+        kind=_KIND if kind else "",
+        after=_AFTER if after else "",
+        columns=", ".join(f"h.{c.name}" for c in COLUMNS),
+    )
+    # Typed result columns: rows come back converted like any select's.
+    return text(page).columns(*COLUMNS)
+
+
 # (filtered by record type, after a cursor) -> statement
-STATEMENTS: dict[tuple[bool, bool], TextClause] = {
-    (kind, after): text(_PAGE.format(kind=_KIND if kind else "", after=_AFTER if after else ""))
-    for kind in (False, True)
-    for after in (False, True)
+STATEMENTS: dict[tuple[bool, bool], Any] = {
+    (kind, after): _statement(kind, after) for kind in (False, True) for after in (False, True)
 }
