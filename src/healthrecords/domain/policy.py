@@ -130,9 +130,7 @@ read_annotations = read_record
 read_record_versions = read_record
 
 
-async def read_patient(
-    actor: Actor, patient_id: UUID, assignments: AssignmentRepository
-) -> Decision:
+async def read_patient(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> Decision:
     """The patient's own entry (name) is part of its file: whoever reads the file."""
     return ALLOW if await sees_file(actor, patient_id, assignments) else HIDDEN
 

@@ -14,6 +14,7 @@ from healthrecords.adapters.sqlalchemy.repositories.annotations import SqlAnnota
 from healthrecords.adapters.sqlalchemy.repositories.assignments import SqlAssignmentRepository
 from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
 from healthrecords.adapters.sqlalchemy.repositories.contributions import SqlContributions
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import SqlDataKeys
 from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempotencyKeys
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
@@ -76,12 +77,15 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         self.users: UserRepository = SqlUserRepository(self.session)
         self.refresh_tokens: RefreshTokenRepository = SqlRefreshTokenRepository(self.session)
-        self.records: RecordRepository = SqlRecordRepository(self.session, self._cipher)
+        keys = SqlDataKeys(self.session, self._cipher.data_keys)
+        self.records: RecordRepository = SqlRecordRepository(self.session, self._cipher, keys)
         self.record_versions: RecordVersionRepository = SqlRecordVersionRepository(
-            self.session, self._cipher
+            self.session, self._cipher, keys
         )
         self.assignments: AssignmentRepository = SqlAssignmentRepository(self.session)
-        self.annotations: AnnotationRepository = SqlAnnotationRepository(self.session, self._cipher)
+        self.annotations: AnnotationRepository = SqlAnnotationRepository(
+            self.session, self._cipher, keys
+        )
         self.notifications: NotificationRepository = SqlNotificationRepository(self.session)
         self.audit: AuditLog = SqlAuditLog(self.session)
         self.contributions: Contributions = SqlContributions(self.session)

@@ -62,6 +62,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         try:
+            # A missing or wrong master key stops start-up, naming the key id.
+            await container.verify_master_keys()
             yield
         finally:
             await container.aclose()
