@@ -58,6 +58,7 @@ from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
+from healthrecords.domain.services.erasure import ErasureService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.patient_files import PatientFileService
@@ -169,6 +170,10 @@ class Container:
     @cached_property
     def assignments(self) -> AssignmentService:
         return AssignmentService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        return ErasureService(self.uow, self.password_hasher, self.clock, self.notification_queue)
 
     @cached_property
     def annotations(self) -> AnnotationService:

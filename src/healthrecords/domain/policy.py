@@ -130,6 +130,16 @@ read_annotations = read_record
 read_record_versions = read_record
 
 
+def erase_file(actor: Actor, patient_id: UUID) -> Decision:
+    """Erasure: an admin any patient's file, a patient only its own (the
+    service also asks for its password); never a doctor, whatever it sees."""
+    if actor.role is Role.ADMIN:
+        return ALLOW
+    if actor.role is Role.PATIENT:
+        return ALLOW if actor.id == patient_id else HIDDEN
+    return FORBIDDEN
+
+
 async def read_patient(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> Decision:
     """The patient's own entry (name) is part of its file: whoever reads the file."""
     return ALLOW if await sees_file(actor, patient_id, assignments) else HIDDEN

@@ -15,6 +15,7 @@ from healthrecords.adapters.sqlalchemy.repositories.assignments import SqlAssign
 from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
 from healthrecords.adapters.sqlalchemy.repositories.contributions import SqlContributions
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import SqlDataKeys
+from healthrecords.adapters.sqlalchemy.repositories.file_erasure import SqlPatientKeys
 from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempotencyKeys
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
@@ -33,6 +34,7 @@ from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.audit: AuditLog = SqlAuditLog(self.session)
         self.contributions: Contributions = SqlContributions(self.session)
         self.idempotency_keys: IdempotencyKeys = SqlIdempotencyKeys(self.session, self._cipher)
+        self.patient_keys: PatientKeys = SqlPatientKeys(self.session)
         return self
 
     async def __aexit__(

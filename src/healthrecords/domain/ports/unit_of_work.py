@@ -10,6 +10,7 @@ from healthrecords.domain.ports.audit import AuditLog, AuditTrail
 from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordReads, RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
@@ -29,6 +30,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     contributions: Contributions
     idempotency_keys: IdempotencyKeys
+    patient_keys: PatientKeys
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,6 +21,7 @@ from healthrecords.entrypoints.http.controllers.audit import AuditController
 from healthrecords.entrypoints.http.controllers.auth import AuthController
 from healthrecords.entrypoints.http.controllers.doctor_work import DoctorWorkController
 from healthrecords.entrypoints.http.controllers.doctors import DoctorsDirectoryController
+from healthrecords.entrypoints.http.controllers.erasure import ErasureController
 from healthrecords.entrypoints.http.controllers.health import HealthController
 from healthrecords.entrypoints.http.controllers.notifications import (
     DoctorNotificationsController,
@@ -47,6 +48,7 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     RecordsController,
     AccessLogController,
     AssignmentsController,
+    ErasureController,
     DoctorWorkController,
     AuditController,
     NotificationsController,

@@ -42,11 +42,17 @@ def key_of(model: Any) -> ColumnElement[bool]:
     return and_(DataKeyRow.patient_id == model.patient_id, DataKeyRow.ref == model.key_id)
 
 
-def readable(model: Any) -> ColumnElement[bool]:
-    """Under a master key (not yet moved to data keys), or its data key exists."""
+def under_master_key(model: Any) -> ColumnElement[bool]:
+    """Written before data keys, not yet moved under one."""
     # The prefix inline, not bound: the lean path compiles these statements once.
     head = func.substr(model.key_id, literal_column("1"), literal_column(str(len(REF_PREFIX))))
-    return or_(DataKeyRow.id.is_not(None), head != literal_column(f"'{REF_PREFIX}'"))
+    legacy: ColumnElement[bool] = head != literal_column(f"'{REF_PREFIX}'")
+    return legacy
+
+
+def readable(model: Any) -> ColumnElement[bool]:
+    """Under a master key (not yet moved to data keys), or its data key exists."""
+    return or_(DataKeyRow.id.is_not(None), under_master_key(model))
 
 
 def with_data_key(query: Select[*Ts], model: Any) -> Select[*Ts]:
