@@ -35,6 +35,7 @@ OWNED_PREFIXES = (
     "/api/doctors/patients",
     "/api/doctors/annotations",
     "/api/audit",
+    "/api/patients",
     "/fhir",
 )
 
@@ -55,6 +56,7 @@ class World:
             "assignment": self.assignment,
             "patient": str(self.users["owner"].id),
             "unassigned_doctor": str(self.users["unassigned_doctor"].id),
+            "owner_password": self.users["owner"].password,
         }
 
 
@@ -145,6 +147,15 @@ ROUTES = (
         lambda ids: {"record_id": ids["record"], "body": "An annotation."},
     ),
     Route("GET", "/api/audit", "/api/audit/", (401, 403, 403, 403, 403, 403, 200)),
+    # Erasure: an admin, or the owner with its password (the body carries the
+    # owner's password for every caller); never a doctor.
+    Route(
+        "POST",
+        "/api/patients/{patient_id:uuid}/erase",
+        "/api/patients/{patient}/erase/",
+        (401, 204, 404, 403, 403, 403, 204),
+        lambda ids: {"password": ids["owner_password"]},
+    ),
     # Every patient reads its own access log; nobody else has one.
     Route(
         "GET",

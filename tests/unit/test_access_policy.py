@@ -164,3 +164,13 @@ def test_role_routes(caller: Actor) -> None:
     is_doctor = caller.role is Role.DOCTOR
     assert (policy.list_my_patients(caller) is ALLOW) == is_doctor
     assert (policy.read_audit(caller) is ALLOW) == (caller.role is Role.ADMIN)
+
+
+def test_erasure_decisions() -> None:
+    """An admin erases any file, a patient only its own, a doctor never."""
+    decide = policy.erase_file
+    assert decide(admin, patient.id) is ALLOW
+    assert decide(patient, patient.id) is ALLOW
+    assert decide(other_patient, patient.id) is HIDDEN
+    assert decide(doctor, patient.id) is FORBIDDEN
+    assert decide(stranger_doctor, patient.id) is FORBIDDEN
