@@ -29,6 +29,7 @@ from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests import servers
 from tests.conftest import key_ring_env
+from tests.people import add_user
 
 ROOT = Path(__file__).resolve().parents[2]
 # The last commit before data keys (main when issue 17 started).
@@ -154,4 +155,32 @@ async def test_a_database_written_by_todays_code_migrates_and_reads_every_row(
     again = await container.rotate_encryption_keys(batch_size=2)
     moved = (again.records_rotated, again.annotations_rotated, again.record_versions_rotated)
     assert moved == (0, 0, 0)
+    await container.aclose()
+
+
+async def test_erasing_a_file_not_yet_re_encrypted_leaves_nothing_readable(
+    empty_database: Settings, tmp_path: Path
+) -> None:
+    written = _write_with_todays_code(empty_database, tmp_path)
+    engine = create_engine(empty_database.database_url)
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    container = build_container(empty_database)
+    admin = await add_user(container, Role.ADMIN)
+    erased, *others = written["patients"]
+    await container.erasure.erase(admin, UUID(erased["id"]), None)
+    async with container.engine.connect() as conn:
+        blanked = await conn.execute(
+            text(
+                "SELECT count(*) FROM health_record WHERE key_id = 'dk:0' AND title_ciphertext = :e"
+            ),
+            {"e": b""},
+        )
+        assert blanked.scalar() == len(erased["records"])
+    actor = Actor(id=UUID(erased["id"]), role=Role.PATIENT)
+    assert (await container.records.list(actor, limit=100)).items == []
+    await _read_everything(container, {"patients": others})
+    finish = await container.rotate_encryption_keys()
+    assert finish.unreadable == []
+    await _read_everything(container, {"patients": others})
     await container.aclose()
