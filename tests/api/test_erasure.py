@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 from typing import Any
+from uuid import UUID
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 
+from healthrecords.bootstrap import Container
 from healthrecords.domain.users import Role
-from tests.api.conftest import MakeUser, TestUser
+from tests.api.conftest import InAppLoop, MakeUser, TestUser
 from tests.api.test_records_api import assign, create
 
 Client = AsyncTestClient[Litestar]
@@ -38,8 +41,17 @@ async def audit_of(client: Client, admin: TestUser, patient_id: Any) -> list[dic
     return items
 
 
+async def count(container: Container, in_app_loop: InAppLoop, sql: str, user: UUID) -> int:
+    async def run() -> int:
+        ident = user.bytes if container.settings.embedded else user
+        async with container.engine.connect() as conn:
+            return int((await conn.execute(text(sql), {"u": ident})).scalar_one())
+
+    return await in_app_loop(run)
+
+
 async def test_a_patient_erases_its_own_file_with_its_password(
-    client: Client, make_user: MakeUser
+    client: Client, make_user: MakeUser, container: Container, in_app_loop: InAppLoop
 ) -> None:
     patient, other = await make_user(Role.PATIENT), await make_user(Role.PATIENT)
     doctor, admin = await make_user(Role.DOCTOR), await make_user(Role.ADMIN)
@@ -54,6 +66,14 @@ async def test_a_patient_erases_its_own_file_with_its_password(
     assert changed.status_code == 200
     await annotate(client, doctor, record["id"])
     kept = await create(client, other)
+    keyed = await client.post(
+        "/api/records/",
+        json={"title": "keyed", "record_type": "note", "content": "c"},
+        headers={**patient.headers, "Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert keyed.status_code == 201
+    answers = "SELECT count(*) FROM idempotency_key WHERE user_id = :u"
+    assert await count(container, in_app_loop, answers, patient.id) == 1
     login = {"email": patient.email, "password": patient.password}
     assert (await client.post("/api/auth/login/", json=login)).status_code == 200
     trail_before = await audit_of(client, admin, patient.id)
@@ -93,6 +113,8 @@ async def test_a_patient_erases_its_own_file_with_its_password(
     other_read = await client.get(f"/api/records/{kept['id']}/", headers=doctor.headers)
     assert other_read.status_code == 200
     assert other_read.json()["title"] == kept["title"]
+    # The stored first answer (it carries the record) is gone too.
+    assert await count(container, in_app_loop, answers, patient.id) == 0
     # The trail keeps every row it had, and the erasure is one more.
     trail_after = await audit_of(client, admin, patient.id)
     assert {e["id"] for e in trail_before} <= {e["id"] for e in trail_after}

@@ -5,7 +5,9 @@ noise, here and in every copy of the database (once the master keys of those
 copies are retired, README Backups). Rows still under a master key (written
 before data keys and not yet moved) have no key of their own to destroy, so
 their ciphertext is blanked and their key_id set to a data key that never
-exists; either way reads no longer return them.
+exists; either way reads no longer return them. Stored first answers to
+Idempotency-Keys that carry the file's data (sealed under a master key, kept
+24 h for retries) are deleted.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.data_keys import data_key_ref
-from healthrecords.adapters.sqlalchemy.models import DataKeyRow, UserRow
+from healthrecords.adapters.sqlalchemy.models import (
+    AnnotationRow,
+    DataKeyRow,
+    IdempotencyKeyRow,
+    RecordRow,
+    UserRow,
+)
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import under_master_key
 from healthrecords.adapters.sqlalchemy.resealing import FILE_TABLES
 
@@ -46,4 +54,17 @@ class SqlPatientKeys:
                 .values(key_id=SHREDDED, **blank)
                 .execution_options(synchronize_session=False)
             )
+        answers = IdempotencyKeyRow
+        of_file = [
+            select(m.id).where(m.patient_id == patient_id) for m in (RecordRow, AnnotationRow)
+        ]
+        await self._session.execute(
+            delete(answers)
+            .where(
+                (answers.user_id == patient_id)
+                | answers.subject_id.in_(of_file[0])
+                | answers.subject_id.in_(of_file[1])
+            )
+            .execution_options(synchronize_session=False)
+        )
         return True
