@@ -125,6 +125,22 @@ async def test_list_pages_one_file_and_many_newest_first(read_path: Container) -
         assert await work.records.list(files, RecordType.NOTE, 3, None) == typed
         assert await work.records.list([], None, 5, None) == []
         assert await work.records.list([doctor.id], None, 5, None) == []
+        assert await work.records.list_assigned(doctor.id, None, 5, None) == []
+
+    await assign(container, doctor, first)
+    revoked = await assign(container, doctor, second)
+    async with container.read_work() as work:
+        page = await work.records.list_assigned(doctor.id, None, 5, None)
+        assert page == both[:5]
+        after = Cursor(page[-1].recorded_at, page[-1].id)
+        assert await work.records.list_assigned(doctor.id, None, 5, after) == both[5:10]
+        assert await work.records.list_assigned(doctor.id, RecordType.NOTE, 3, None) == typed
+    async with container.uow() as uow:
+        await uow.assignments.revoke(revoked.id, START, second.id)
+        await uow.commit()
+    async with container.read_work() as work:
+        # Access ends with the assignment: only the first file is read now.
+        assert await work.records.list_assigned(doctor.id, None, 20, None) == newest_first(one)
 
 
 async def test_audit_rows_written_through_a_read_are_committed(read_path: Container) -> None:

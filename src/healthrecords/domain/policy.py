@@ -64,6 +64,16 @@ async def visible_files(actor: Actor, assignments: AssignmentFacts) -> Sequence[
     return []
 
 
+def reads_files_by_assignment(actor: Actor) -> bool:
+    """Is the caller's every-file read the files of its active assignments?
+
+    True for doctors: the store reads those files with the records
+    (`RecordReads.list_assigned`), each seen because assigned, as
+    `sees_file_given` rules; other roles' files come from `visible_files`.
+    """
+    return actor.role is Role.DOCTOR
+
+
 async def list_records(
     actor: Actor, patient_id: UUID | None, assignments: AssignmentFacts
 ) -> Decision:

@@ -11,12 +11,14 @@ from healthrecords.adapters.asyncpg.statements import Compiled
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.repositories.assignments import ACTIVE_PAIR, ASSIGNED_FILES
 from healthrecords.adapters.sqlalchemy.repositories.record_queries import (
+    ALL_ASSIGNED,
     ALL_FILES,
     LIVE_BY_ID,
     LIVE_FOR_READER,
     ONE_FILE,
     SHAPES,
     page_params,
+    shape_of,
 )
 from healthrecords.adapters.sqlalchemy.repositories.record_rows import open_record
 from healthrecords.domain.assignments import Assignment
@@ -27,6 +29,7 @@ _LIVE_BY_ID = Compiled.of(LIVE_BY_ID)
 _LIVE_FOR_READER = Compiled.of(LIVE_FOR_READER)
 _ONE_FILE = {shape: Compiled.of(ONE_FILE[shape]) for shape in SHAPES}
 _ALL_FILES = {shape: Compiled.of(ALL_FILES[shape]) for shape in SHAPES}
+_ALL_ASSIGNED = {shape: Compiled.of(ALL_ASSIGNED[shape]) for shape in SHAPES}
 _ACTIVE_PAIR = Compiled.of(ACTIVE_PAIR)
 _ASSIGNED_FILES = Compiled.of(ASSIGNED_FILES)
 
@@ -56,12 +59,8 @@ class DirectRecordReads:
     ) -> Sequence[Record]:
         if not patient_ids:
             return []
-        shape = (record_type is not None, after is not None)
-        params: dict[str, Any] = page_params(
-            record_type.value if record_type else None,
-            (after.at, after.id) if after else None,
-            limit,
-        )
+        shape = shape_of(record_type, after)
+        params: dict[str, Any] = page_params(record_type, after, limit)
         if len(patient_ids) == 1:
             statement = _ONE_FILE[shape]
             params["patient_id"] = patient_ids[0]
@@ -69,6 +68,19 @@ class DirectRecordReads:
             statement = _ALL_FILES[shape]
             params["files"] = list(patient_ids)
         rows = await self._pool.fetch(statement, params)
+        return [open_record(self._cipher, r) for r in rows]
+
+    async def list_assigned(
+        self,
+        doctor_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        shape = shape_of(record_type, after)
+        params: dict[str, Any] = page_params(record_type, after, limit)
+        params["doctor_id"] = doctor_id
+        rows = await self._pool.fetch(_ALL_ASSIGNED[shape], params)
         return [open_record(self._cipher, r) for r in rows]
 
 

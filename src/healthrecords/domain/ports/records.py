@@ -31,6 +31,17 @@ class RecordReads(Protocol):
         """Newest first by (recorded_at, id), strictly after the cursor."""
         ...
 
+    async def list_assigned(
+        self,
+        doctor_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        """`list` over the files of the doctor's active assignments, read with
+        the records (no list of file ids travels to the store and back)."""
+        ...
+
 
 class RecordRepository(RecordReads, Protocol):
     async def add(self, record: Record) -> None: ...

@@ -26,7 +26,7 @@ from healthrecords.adapters.sqlalchemy.models import RecordRow
 _PAGE = """
 WITH heads AS MATERIALIZED (
     SELECT f.patient_id, k.recorded_at, k.id
-    FROM unnest(CAST(:files AS uuid[])) AS f(patient_id)
+    FROM {files} AS f(patient_id)
     CROSS JOIN LATERAL (
         SELECT i.recorded_at, i.id FROM health_record AS i
         WHERE i.patient_id = f.patient_id AND i.deleted_at IS NULL{kind}{after}
@@ -63,8 +63,18 @@ _AFTER = " AND (i.recorded_at, i.id) < (CAST(:after_at AS timestamptz), CAST(:af
 COLUMNS = [c for c in cast(Table, RecordRow.__table__).columns if c.name != "sa_orm_sentinel"]
 
 
-def _statement(kind: bool, after: bool) -> TextualSelect:
+# The files: named in a uuid[], or those of the doctor's active assignments
+# (an index-only scan of uq_assignment_active), read in the same statement.
+_NAMED = "unnest(CAST(:files AS uuid[]))"
+_ASSIGNED = (
+    "(SELECT a.patient_id FROM assignment AS a"
+    " WHERE a.doctor_id = CAST(:doctor_id AS uuid) AND a.revoked_at IS NULL)"
+)
+
+
+def _statement(kind: bool, after: bool, files: str = _NAMED) -> TextualSelect:
     page = _PAGE.format(
+        files=files,
         kind=_KIND if kind else "",
         after=_AFTER if after else "",
         columns=", ".join(f"h.{c.name}" for c in COLUMNS),
@@ -78,4 +88,9 @@ def _statement(kind: bool, after: bool) -> TextualSelect:
 # (filtered by record type, after a cursor) -> statement
 STATEMENTS: dict[tuple[bool, bool], Any] = {
     (kind, after): _statement(kind, after) for kind in (False, True) for after in (False, True)
+}
+ASSIGNED_STATEMENTS: dict[tuple[bool, bool], Any] = {
+    (kind, after): _statement(kind, after, _ASSIGNED)
+    for kind in (False, True)
+    for after in (False, True)
 }

@@ -15,7 +15,13 @@ from sqlalchemy.sql.selectable import TextualSelect
 
 from healthrecords.adapters.sqlalchemy.models import AssignmentRow, RecordRow
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import KEY_COLUMNS, with_data_key
-from healthrecords.adapters.sqlalchemy.repositories.record_pages import COLUMNS, STATEMENTS
+from healthrecords.adapters.sqlalchemy.repositories.record_pages import (
+    ASSIGNED_STATEMENTS,
+    COLUMNS,
+    STATEMENTS,
+)
+from healthrecords.domain.pagination import Cursor
+from healthrecords.domain.records import RecordType
 
 LIVE = RecordRow.deleted_at.is_(None)
 
@@ -70,14 +76,27 @@ ANY_FILE: dict[Shape, Select[Any]] = {
 }
 # Several files on PostgreSQL: heads, bar, page over a uuid[] (record_pages.py).
 ALL_FILES: dict[Shape, TextualSelect] = {s: STATEMENTS[s] for s in SHAPES}
+# A doctor's assigned files, read in the same statement as the records.
+_ASSIGNED_FILES = select(AssignmentRow.patient_id).where(
+    AssignmentRow.doctor_id == bindparam("doctor_id"), AssignmentRow.revoked_at.is_(None)
+)
+ANY_ASSIGNED: dict[Shape, Select[Any]] = {
+    s: _page(RecordRow.patient_id.in_(_ASSIGNED_FILES), *s) for s in SHAPES
+}
+ALL_ASSIGNED: dict[Shape, TextualSelect] = {s: ASSIGNED_STATEMENTS[s] for s in SHAPES}
 
 
 def page_params(
-    kind: str | None, after: tuple[object, object] | None, limit: int
+    record_type: RecordType | None, after: Cursor | None, limit: int
 ) -> dict[str, object]:
+    """The bound values of a page statement of the shape `shape_of` names."""
     params: dict[str, object] = {"limit": limit}
-    if kind is not None:
-        params["record_type"] = kind
+    if record_type is not None:
+        params["record_type"] = record_type.value
     if after is not None:
-        params["after_at"], params["after_id"] = after
+        params["after_at"], params["after_id"] = after.at, after.id
     return params
+
+
+def shape_of(record_type: RecordType | None, after: Cursor | None) -> Shape:
+    return (record_type is not None, after is not None)

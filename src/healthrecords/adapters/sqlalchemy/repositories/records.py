@@ -12,12 +12,15 @@ from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.models import RecordRow
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import SqlDataKeys
 from healthrecords.adapters.sqlalchemy.repositories.record_queries import (
+    ALL_ASSIGNED,
     ALL_FILES,
+    ANY_ASSIGNED,
     ANY_FILE,
     LIVE_BY_ID,
     LIVE_FOR_READER,
     ONE_FILE,
     page_params,
+    shape_of,
 )
 from healthrecords.adapters.sqlalchemy.repositories.record_rows import open_record, seal_record
 from healthrecords.domain.pagination import Cursor
@@ -76,12 +79,8 @@ class SqlRecordRepository:
     ) -> Sequence[Record]:
         if not patient_ids:
             return []
-        shape = (record_type is not None, after is not None)
-        params = page_params(
-            record_type.value if record_type else None,
-            (after.at, after.id) if after else None,
-            limit,
-        )
+        shape = shape_of(record_type, after)
+        params = page_params(record_type, after, limit)
         statement: Executable
         if len(patient_ids) == 1:
             statement = ONE_FILE[shape]
@@ -92,6 +91,21 @@ class SqlRecordRepository:
         else:
             statement = ANY_FILE[shape]
             params["files"] = list(patient_ids)
+        result = await self._session.execute(statement, params)
+        return [open_record(self._cipher, r) for r in result.mappings()]
+
+    async def list_assigned(
+        self,
+        doctor_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        shape = shape_of(record_type, after)
+        params = page_params(record_type, after, limit)
+        params["doctor_id"] = doctor_id
+        postgres = self._session.get_bind().dialect.name == "postgresql"
+        statement: Executable = ALL_ASSIGNED[shape] if postgres else ANY_ASSIGNED[shape]
         result = await self._session.execute(statement, params)
         return [open_record(self._cipher, r) for r in result.mappings()]
 
