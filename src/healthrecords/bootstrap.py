@@ -58,6 +58,10 @@ from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
+from healthrecords.domain.services.emergency_access import (
+    EmergencyAccessService,
+    EmergencyRules,
+)
 from healthrecords.domain.services.erasure import ErasureService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
@@ -170,6 +174,13 @@ class Container:
     @cached_property
     def assignments(self) -> AssignmentService:
         return AssignmentService(self.uow, self.clock, self.notification_queue)
+
+    @cached_property
+    def emergency_access(self) -> EmergencyAccessService:
+        rules = EmergencyRules(
+            self.settings.emergency_access_minutes, self.settings.emergency_access_daily_limit
+        )
+        return EmergencyAccessService(self.uow, self.clock, self.notification_queue, rules)
 
     @cached_property
     def erasure(self) -> ErasureService:

@@ -45,7 +45,7 @@ async def _0003_down_and_up(url: str) -> None:
     try:
         await migrate.upgrade(engine, "0003")
         await migrate.downgrade(engine, "0002")
-        later = {"health_record_version", "patient_data_key"}
+        later = {"health_record_version", "patient_data_key", "emergency_access"}
         assert await _tables(url) == TABLES - {"idempotency_key", *later}
         await migrate.upgrade(engine, "0003")
         assert await _tables(url) == TABLES - later

@@ -15,6 +15,9 @@ from healthrecords.adapters.sqlalchemy.repositories.assignments import SqlAssign
 from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
 from healthrecords.adapters.sqlalchemy.repositories.contributions import SqlContributions
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import SqlDataKeys
+from healthrecords.adapters.sqlalchemy.repositories.emergency_access import (
+    SqlEmergencyAccessGrants,
+)
 from healthrecords.adapters.sqlalchemy.repositories.file_erasure import SqlPatientKeys
 from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempotencyKeys
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
@@ -32,6 +35,7 @@ from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.contributions import Contributions
+from healthrecords.domain.ports.emergency_access import EmergencyAccessGrants
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.patient_keys import PatientKeys
@@ -93,6 +97,9 @@ class SqlUnitOfWork:
         self.contributions: Contributions = SqlContributions(self.session)
         self.idempotency_keys: IdempotencyKeys = SqlIdempotencyKeys(self.session, self._cipher)
         self.patient_keys: PatientKeys = SqlPatientKeys(self.session)
+        self.emergency_access: EmergencyAccessGrants = SqlEmergencyAccessGrants(
+            self.session, self._cipher, keys
+        )
         return self
 
     async def __aexit__(

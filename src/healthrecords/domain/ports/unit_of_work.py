@@ -8,6 +8,7 @@ from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentFacts, AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog, AuditTrail
 from healthrecords.domain.ports.contributions import Contributions
+from healthrecords.domain.ports.emergency_access import EmergencyAccessGrants
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.patient_keys import PatientKeys
@@ -31,6 +32,7 @@ class UnitOfWork(Protocol):
     contributions: Contributions
     idempotency_keys: IdempotencyKeys
     patient_keys: PatientKeys
+    emergency_access: EmergencyAccessGrants
 
     async def __aenter__(self) -> Self: ...
 

@@ -21,6 +21,7 @@ from healthrecords.entrypoints.http.controllers.audit import AuditController
 from healthrecords.entrypoints.http.controllers.auth import AuthController
 from healthrecords.entrypoints.http.controllers.doctor_work import DoctorWorkController
 from healthrecords.entrypoints.http.controllers.doctors import DoctorsDirectoryController
+from healthrecords.entrypoints.http.controllers.emergency_access import EmergencyAccessController
 from healthrecords.entrypoints.http.controllers.erasure import ErasureController
 from healthrecords.entrypoints.http.controllers.health import HealthController
 from healthrecords.entrypoints.http.controllers.notifications import (
@@ -49,6 +50,7 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     AccessLogController,
     AssignmentsController,
     ErasureController,
+    EmergencyAccessController,
     DoctorWorkController,
     AuditController,
     NotificationsController,

@@ -5,6 +5,7 @@ from healthrecords.adapters.sqlalchemy.models.assignments import AssignmentRow
 from healthrecords.adapters.sqlalchemy.models.audit import AuditEventRow
 from healthrecords.adapters.sqlalchemy.models.base import Base
 from healthrecords.adapters.sqlalchemy.models.data_keys import DataKeyRow
+from healthrecords.adapters.sqlalchemy.models.emergency_access import EmergencyAccessRow
 from healthrecords.adapters.sqlalchemy.models.idempotency import IdempotencyKeyRow
 from healthrecords.adapters.sqlalchemy.models.notifications import NotificationRow
 from healthrecords.adapters.sqlalchemy.models.record_versions import RecordVersionRow
@@ -18,6 +19,7 @@ __all__ = [
     "AuditEventRow",
     "Base",
     "DataKeyRow",
+    "EmergencyAccessRow",
     "IdempotencyKeyRow",
     "NotificationRow",
     "RecordRow",

@@ -1,4 +1,4 @@
-"""envelope encryption: a wrapped data key per patient; erased accounts
+"""envelope encryption: a wrapped data key per patient; erased accounts; break-glass grants
 
 Revision ID: 0007
 Revises: 0005
@@ -46,9 +46,45 @@ def upgrade() -> None:
         op.f("ix_patient_data_key_wrap_key_id"), "patient_data_key", ["wrap_key_id"], unique=False
     )
     op.add_column("user_account", sa.Column("erased_at", DateTimeUTC(timezone=True), nullable=True))
+    op.create_table(
+        "emergency_access",
+        sa.Column("id", GUID(length=16), nullable=False),
+        sa.Column("doctor_id", GUID(length=16), nullable=False),
+        sa.Column("patient_id", GUID(length=16), nullable=False),
+        sa.Column("key_id", sa.String(length=64), nullable=False),
+        sa.Column("reason_ciphertext", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("expires_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("ended_at", DateTimeUTC(timezone=True), nullable=True),
+        sa.Column("ended_by", GUID(length=16), nullable=True),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["doctor_id"],
+            ["user_account.id"],
+            name=op.f("fk_emergency_access_doctor_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["patient_id"],
+            ["user_account.id"],
+            name=op.f("fk_emergency_access_patient_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ended_by"],
+            ["user_account.id"],
+            name=op.f("fk_emergency_access_ended_by_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_emergency_access")),
+    )
+    op.create_index(
+        "ix_emergency_access_doctor_created", "emergency_access", ["doctor_id", "created_at"]
+    )
+    op.create_index("ix_emergency_access_created", "emergency_access", ["created_at", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_emergency_access_created", table_name="emergency_access")
+    op.drop_index("ix_emergency_access_doctor_created", table_name="emergency_access")
+    op.drop_table("emergency_access")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE user_account DROP COLUMN erased_at")
     else:
