@@ -157,6 +157,9 @@ async def test_rotate_data_keys_re_encrypts_each_file_under_a_fresh_key(
         change = RecordChanges(title=f"u{i}", record_type=RecordType.NOTE, content="c")
         await container.records.update(patient, record.id, change)
         made.append(record)
+    stranger = await add_user(container, Role.DOCTOR)
+    reason = "Unconscious in the ER, allergies unknown"
+    grant = await container.emergency_access.open(stranger, patient.id, reason)
     first = await _stored_keys(container, fresh_settings)
     from datetime import UTC, datetime
 
@@ -164,6 +167,7 @@ async def test_rotate_data_keys_re_encrypts_each_file_under_a_fresh_key(
     assert report.data_keys_replaced == 1
     assert (report.records_rotated, report.annotations_rotated) == (3, 3)
     assert report.record_versions_rotated == 3
+    assert report.emergency_reasons_rotated == 1
     assert report.data_keys_retired == 1
     assert report.unreadable == []
     second = await _stored_keys(container, fresh_settings)
@@ -176,6 +180,10 @@ async def test_rotate_data_keys_re_encrypts_each_file_under_a_fresh_key(
         assert (await container.record_history.get(patient, record.id, 1)).title == f"t{i}"
         notes = await container.annotations.for_record(patient, record.id)
         assert [n.body for n in notes.items] == [f"b{i}"]
+    page_of_grants = await container.emergency_access.list(
+        await add_user(container, Role.ADMIN), 10, None
+    )
+    assert [(g.id, g.reason) for g in page_of_grants.items] == [(grant.id, reason)]
     # Run again with the same cutoff (a resumed run): nothing left to do.
     again = await container.rotate_encryption_keys(
         2, data_keys_before=datetime.fromisoformat(report.data_keys_before or "")

@@ -39,6 +39,7 @@ from healthrecords.adapters.sqlalchemy.repositories.data_keys import (
 )
 from healthrecords.adapters.sqlalchemy.resealing import (
     ANNOTATION_COLUMNS,
+    EMERGENCY_COLUMNS,
     IDEMPOTENCY_COLUMNS,
     RECORD_COLUMNS,
     VERSION_COLUMNS,
@@ -56,6 +57,7 @@ class RotationReport:
     records_rotated: int = 0
     annotations_rotated: int = 0
     record_versions_rotated: int = 0
+    emergency_reasons_rotated: int = 0
     idempotency_answers_rotated: int = 0
     data_keys_rewrapped: int = 0
     data_keys_replaced: int = 0
@@ -88,6 +90,7 @@ async def rotate_keys(
         (RECORD_COLUMNS, "records_rotated"),
         (ANNOTATION_COLUMNS, "annotations_rotated"),
         (VERSION_COLUMNS, "record_versions_rotated"),
+        (EMERGENCY_COLUMNS, "emergency_reasons_rotated"),
     ):
         done = await _reseal_rows(sessions, cipher, batch_size, report, sealed, file_rows=True)
         setattr(report, counter, done)

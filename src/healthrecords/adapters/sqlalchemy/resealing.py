@@ -15,6 +15,7 @@ from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.data_keys import WrappedKey
 from healthrecords.adapters.sqlalchemy.models import (
     AnnotationRow,
+    EmergencyAccessRow,
     IdempotencyKeyRow,
     RecordRow,
     RecordVersionRow,
@@ -24,7 +25,13 @@ from healthrecords.adapters.sqlalchemy.repositories.idempotency import TABLE as 
 from healthrecords.adapters.sqlalchemy.repositories.record_rows import TABLE as RECORDS
 from healthrecords.adapters.sqlalchemy.repositories.record_versions import version_aad
 
-Model = type[RecordRow] | type[AnnotationRow] | type[RecordVersionRow] | type[IdempotencyKeyRow]
+Model = (
+    type[RecordRow]
+    | type[AnnotationRow]
+    | type[RecordVersionRow]
+    | type[IdempotencyKeyRow]
+    | type[EmergencyAccessRow]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +70,13 @@ VERSION_COLUMNS = Sealed(
 IDEMPOTENCY_COLUMNS = Sealed(
     IdempotencyKeyRow, IDEMPOTENCY, {"body": "body_ciphertext"}, ("key_id",), _answer_aad
 )
+# Break-glass grants: the reason, sealed under the patient's data key; only
+# `ended_at` ever changes, never the sealed column, so key_id says enough.
+EMERGENCY_COLUMNS = Sealed(
+    EmergencyAccessRow, "emergency_access", {"reason": "reason_ciphertext"}, ("key_id",)
+)
 # The patient files' tables, each row under its patient's data key.
-FILE_TABLES = (RECORD_COLUMNS, ANNOTATION_COLUMNS, VERSION_COLUMNS)
+FILE_TABLES = (RECORD_COLUMNS, ANNOTATION_COLUMNS, VERSION_COLUMNS, EMERGENCY_COLUMNS)
 
 
 def _own_aad(table: str, row: Any) -> dict[str, Any]:
