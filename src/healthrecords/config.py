@@ -95,6 +95,11 @@ class Settings:
     mail_from: str = "healthrecords@localhost"
     # Password-reset requests per client address per minute.
     password_reset_per_minute: int = 5
+    # How long an unwrapped patient data key may stay in process memory.
+    data_key_cache_seconds: int = 60
+    # Break-glass: how long a grant lasts, and how many one doctor may open a day.
+    emergency_access_minutes: int = 60
+    emergency_access_daily_limit: int = 3
 
     @property
     def embedded(self) -> bool:
@@ -303,6 +308,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=attempt(lambda: _smtp_url(env), None),
         mail_from=attempt(lambda: _mail_from(env), "healthrecords@localhost"),
         password_reset_per_minute=num("PASSWORD_RESET_PER_MINUTE", 5, 1, 10_000),
+        data_key_cache_seconds=num("DATA_KEY_CACHE_SECONDS", 60, 0, 3600),
+        emergency_access_minutes=num("EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60),
+        emergency_access_daily_limit=num("EMERGENCY_ACCESS_DAILY_LIMIT", 3, 1, 100),
     )
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

@@ -15,6 +15,7 @@ from tests import servers
 
 TABLES = set(Base.metadata.tables)
 SINCE_0006 = {"totp_credential", "recovery_code", "mfa_challenge", "password_reset"}
+SINCE_0007 = {"patient_data_key", "emergency_access"}
 
 
 async def _tables(url: str) -> set[str]:
@@ -46,11 +47,10 @@ async def _0003_down_and_up(url: str) -> None:
     try:
         await migrate.upgrade(engine, "0003")
         await migrate.downgrade(engine, "0002")
-        assert await _tables(url) == TABLES - {"idempotency_key", "health_record_version"} - (
-            SINCE_0006
-        )
+        later = {"health_record_version", *SINCE_0006, *SINCE_0007}
+        assert await _tables(url) == TABLES - {"idempotency_key", *later}
         await migrate.upgrade(engine, "0003")
-        assert await _tables(url) == TABLES - {"health_record_version"} - SINCE_0006
+        assert await _tables(url) == TABLES - later
         await migrate.upgrade(engine)
         assert await _tables(url) == TABLES
     finally:
@@ -198,7 +198,7 @@ async def _0006_keeps_sessions_and_accounts(url: str) -> None:
             ).one()
             assert tuple(row) == (None, None, None)
         await migrate.downgrade(engine, "0005")
-        assert await _tables(url) == TABLES - SINCE_0006
+        assert await _tables(url) == TABLES - SINCE_0006 - SINCE_0007
         async with engine.connect() as conn:
             columns = await conn.run_sync(
                 lambda c: {col["name"] for col in inspect(c).get_columns("refresh_token_family")}

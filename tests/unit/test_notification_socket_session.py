@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +21,7 @@ from healthrecords.adapters.channels.wire import RESYNC, notification_channel
 from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
 from healthrecords.entrypoints.http.sockets.limits import SetupLine, Timings
 from healthrecords.entrypoints.http.sockets.protocol import Disconnected
 from healthrecords.entrypoints.http.sockets.session import NotificationSocket
@@ -103,7 +104,7 @@ class Harness:
         session = NotificationSocket(
             transport,
             authenticate=authenticate,
-            account_active=_always_active,
+            watch=_always_active(),
             service=self.service,
             channels=self.plugin,
             namespace=NAMESPACE,
@@ -185,14 +186,16 @@ class FlakyBackend(MemoryChannelsBackend):
 
 async def test_a_failed_subscribe_closes_1013_and_the_next_socket_works() -> None:
     backend = FlakyBackend()
-    plugin = ChannelsPlugin(backend, arbitrary_channels_allowed=True)
+    plugin = ChannelsPlugin(
+        backend, arbitrary_channels_allowed=True, subscriber_class=BoundedSubscriber
+    )
     async with plugin:
         h = Harness(NotificationsWorld(), plugin, backend, uuid4())
         transport = FakeTransport()
         session = NotificationSocket(
             transport,
             authenticate=lambda token: _claims(h),
-            account_active=_always_active,
+            watch=_always_active(),
             service=h.service,
             channels=plugin,
             namespace=NAMESPACE,
@@ -221,8 +224,13 @@ async def _claims(h: Harness) -> AccessClaims:
     )
 
 
-async def _always_active(_: UUID, __: UUID) -> bool:
-    return True
+def _always_active() -> AccountWatch:
+    """A watch that finds every account active and every session live."""
+
+    async def alive(sessions: Collection[tuple[UUID, UUID]]) -> Collection[tuple[UUID, UUID]]:
+        return sessions
+
+    return AccountWatch(alive)
 
 
 async def test_a_socket_that_waits_too_long_to_be_set_up_closes_1013() -> None:
@@ -232,7 +240,7 @@ async def test_a_socket_that_waits_too_long_to_be_set_up_closes_1013() -> None:
         session = NotificationSocket(
             transport,
             authenticate=lambda token: _claims(h),
-            account_active=_always_active,
+            watch=_always_active(),
             service=h.service,
             channels=h.plugin,
             namespace=NAMESPACE,

@@ -26,3 +26,5 @@ class User:
     verified: bool = False
     # Two-factor sign-in (TOTP) is on.
     two_factor: bool = False
+    # Set when the patient's file was erased (its data key destroyed).
+    erased_at: datetime | None = None

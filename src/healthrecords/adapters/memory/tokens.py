@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +20,10 @@ class MemoryRefreshTokenRepository:
 
     async def get_family(self, family_id: UUID) -> RefreshTokenFamily | None:
         return self._families.get(family_id)
+
+    async def live_sessions(self, family_ids: Collection[UUID]) -> Mapping[UUID, UUID]:
+        found = (self._families.get(family_id) for family_id in family_ids)
+        return {f.id: f.user_id for f in found if f is not None and f.revoked_at is None}
 
     async def touch_family(self, family_id: UUID, at: datetime) -> None:
         family = self._families.get(family_id)

@@ -10,9 +10,11 @@ from healthrecords.adapters.memory.annotations import MemoryAnnotationRepository
 from healthrecords.adapters.memory.assignments import MemoryAssignmentRepository
 from healthrecords.adapters.memory.audit import MemoryAuditLog
 from healthrecords.adapters.memory.contributions import MemoryContributions
+from healthrecords.adapters.memory.emergency_access import MemoryEmergencyAccessGrants
 from healthrecords.adapters.memory.idempotency import MemoryIdempotencyKeys
 from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
 from healthrecords.adapters.memory.password_resets import MemoryPasswordResets
+from healthrecords.adapters.memory.patient_keys import MemoryPatientKeys
 from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRepository
 from healthrecords.adapters.memory.records import MemoryRecordRepository
 from healthrecords.adapters.memory.store import MemoryStore
@@ -39,6 +41,7 @@ TABLES = (
     "recovery_codes",
     "mfa_challenges",
     "password_resets",
+    "emergency_access",
 )
 
 
@@ -68,6 +71,10 @@ class MemoryUnitOfWork:
         self.recovery_codes = MemoryRecoveryCodes(w["recovery_codes"])
         self.mfa_challenges = MemoryMfaChallenges(w["mfa_challenges"])
         self.password_resets = MemoryPasswordResets(w["password_resets"])
+        self.emergency_access = MemoryEmergencyAccessGrants(w["emergency_access"])
+        self.patient_keys = MemoryPatientKeys(
+            w["users"], w["records"], w["record_versions"], w["annotations"]
+        )
         return self
 
     async def __aexit__(

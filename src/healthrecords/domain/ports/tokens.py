@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -13,6 +13,10 @@ class RefreshTokenRepository(Protocol):
     async def add_family(self, family: RefreshTokenFamily) -> None: ...
 
     async def get_family(self, family_id: UUID) -> RefreshTokenFamily | None: ...
+
+    async def live_sessions(self, family_ids: Collection[UUID]) -> Mapping[UUID, UUID]:
+        """The user of each unrevoked family among `family_ids`; the others are absent."""
+        ...
 
     async def touch_family(self, family_id: UUID, at: datetime) -> None:
         """Record that the session was used (a refresh) at `at`."""

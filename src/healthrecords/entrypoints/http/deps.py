@@ -10,7 +10,9 @@ from litestar.di import NamedDependency, Provide
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor, RequestContext
 from healthrecords.domain.errors import AuthenticationFailed, Forbidden
+from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.entrypoints.http.active_users import ActiveUsers
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
 from healthrecords.entrypoints.http.verified_tokens import VerifiedTokens
 
 INACTIVE = "The access token is missing, invalid or expired."
@@ -47,7 +49,23 @@ class ActorProvider:
         self._tokens = VerifiedTokens(container.access_tokens, container.clock)
 
     async def __call__(self, request: Request[Any, Any, Any]) -> Actor:
-        claims = self._tokens.verify(bearer_token(request))
+        enrolling = bool(request.route_handler.opt.get(ENROLMENT_OPT))
+        claims = await self.verified(bearer_token(request), enrolling=enrolling)
+        return Actor(
+            id=claims.subject,
+            role=claims.role,
+            context=request_context(request),
+            session_id=claims.session_id,
+        )
+
+    async def verified(self, token: str, *, enrolling: bool = False) -> AccessClaims:
+        """The token's claims, once its user is known to be active in that
+        role and its session live (HTTP requests and socket auth alike).
+        Raises Forbidden for an account due to enrol in two-factor unless
+        `enrolling` (an enrolment route)."""
+        # The memory caches the signature check only; the stored state below
+        # is still read per request through the ACTIVE_USER_SECONDS cache.
+        claims = self._tokens.verify(token)
         # The role, activation and the session come from stored state, not only
         # the token, so a deactivated account or an ended session stops within
         # ACTIVE_USER_SECONDS on every replica.
@@ -59,20 +77,24 @@ class ActorProvider:
                 raise AuthenticationFailed(INACTIVE)
             if standing.enrolment_due:
                 # Not remembered: the first request after enrolment is let through.
-                if not request.route_handler.opt.get(ENROLMENT_OPT):
+                if not enrolling:
                     raise Forbidden(ENROL_FIRST)
             else:
                 self._active.remember(key, standing.role, read_at)
-        return Actor(
-            id=claims.subject,
-            role=claims.role,
-            context=request_context(request),
-            session_id=claims.session_id,
-        )
+        return claims
+
+    async def socket_claims(self, token: str) -> AccessClaims:
+        """`verified` for a notification socket: an account due to enrol in
+        two-factor gets no notifications either, and is told so as a 4401."""
+        try:
+            return await self.verified(token)
+        except Forbidden as exc:
+            raise AuthenticationFailed(INACTIVE) from exc
 
 
 def dependencies(container: Container) -> dict[str, Provide]:
     provider = ActorProvider(container)
+    watch = account_watch(container)
 
     # Naming `container` puts it in a batch of its own before `actor`: Litestar
     # resolves the dependencies of one batch in an anyio task group, a task
@@ -85,4 +107,12 @@ def dependencies(container: Container) -> dict[str, Provide]:
     return {
         "container": Provide(lambda: container, sync_to_thread=False, use_cache=True),
         "actor": Provide(provide_actor),
+        "actor_provider": Provide(lambda: provider, sync_to_thread=False, use_cache=True),
+        "account_watch": Provide(lambda: watch, sync_to_thread=False, use_cache=True),
     }
+
+
+def account_watch(container: Container) -> AccountWatch:
+    """The process's re-check of its sockets' accounts and sessions: one read for all."""
+
+    return AccountWatch(container.user_sessions.live)

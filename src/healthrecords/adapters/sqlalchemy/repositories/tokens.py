@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from healthrecords.adapters.sqlalchemy.keyset import after_key
 from healthrecords.adapters.sqlalchemy.models import RefreshTokenFamilyRow, RefreshTokenRow
 from healthrecords.adapters.sqlalchemy.repositories.rowcount import rowcount
+from healthrecords.adapters.sqlalchemy.repositories.users import IDS_PER_STATEMENT
 from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.tokens import RefreshToken, RefreshTokenFamily
 
@@ -63,6 +64,19 @@ class SqlRefreshTokenRepository:
     async def get_family(self, family_id: UUID) -> RefreshTokenFamily | None:
         row = await self._session.scalar(select(Family).where(Family.id == family_id))
         return _to_family(row) if row else None
+
+    async def live_sessions(self, family_ids: Collection[UUID]) -> Mapping[UUID, UUID]:
+        ids = list(family_ids)
+        owners: dict[UUID, UUID] = {}
+        for start in range(0, len(ids), IDS_PER_STATEMENT):
+            rows = await self._session.execute(
+                select(Family.id, Family.user_id).where(
+                    Family.id.in_(ids[start : start + IDS_PER_STATEMENT]),
+                    Family.revoked_at.is_(None),
+                )
+            )
+            owners.update((family_id, user_id) for family_id, user_id in rows)
+        return owners
 
     async def touch_family(self, family_id: UUID, at: datetime) -> None:
         await rowcount(
