@@ -22,6 +22,8 @@ from litestar.testing import AsyncTestClient
 
 from healthrecords.bootstrap import Container
 from healthrecords.config import Settings
+from healthrecords.domain.services.token_issuer import token_digest
+from healthrecords.domain.two_factor import normalise_recovery_code
 from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.deps import ENROL_FIRST, ENROLMENT_OPT
 from tests.api.clocked import clocked_client
@@ -366,3 +368,60 @@ def app_routes(world: World) -> list[tuple[str, str, bool]]:
                 found.append((method, url, bool(handler.opt.get(ENROLMENT_OPT))))
     assert any(opened for *_, opened in found)
     return found
+
+
+async def test_erasing_ones_own_file_needs_a_code_when_two_factor_is_on(world: World) -> None:
+    """With two-factor on, the password alone no longer erases the file; the
+    erasure spends the code, ends every session and deletes the sign-in secrets."""
+    user = await world.user()
+    secret, codes = await world.enrolled(user)
+    world.clock.advance(30)
+    signed_in = await world.verify(await world.challenge(user), world.code(secret))
+    assert signed_in.status_code == 200
+    refresh = signed_in.json()["refresh_token"]
+    world.clock.advance(30)
+    made = await world.client.post(
+        "/api/records/",
+        json={"title": "t", "record_type": "note", "content": "c"},
+        headers=user.headers,
+    )
+    assert made.status_code == 201
+    erase = f"/api/patients/{user.id}/erase/"
+    for body in (
+        {"password": user.password},
+        {"password": user.password, "code": world.code(secret, steps=5)},
+        {"password": user.password, "code": "not-a-recovery-code"},
+        {"password": "wrong-" + user.password, "code": world.code(secret)},
+    ):
+        refused = await world.client.post(erase, json=body, headers=user.headers)
+        assert refused.status_code == 403, body
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert world.code(secret) not in refused.text
+    record = await world.client.get(f"/api/records/{made.json()['id']}/", headers=user.headers)
+    assert record.status_code == 200
+
+    code = world.code(secret)
+    done = await world.client.post(
+        erase, json={"password": user.password, "code": code}, headers=user.headers
+    )
+    assert done.status_code == 204
+
+    # Every session ended: the refresh token at once, the access token within
+    # the per-process cache bound (2 s).
+    assert (
+        await world.client.post("/api/auth/refresh/", json={"refresh_token": refresh})
+    ).status_code == 401
+    deadline = asyncio.get_running_loop().time() + 10
+    while (await world.client.get("/api/auth/me/", headers=user.headers)).status_code != 401:
+        assert asyncio.get_running_loop().time() < deadline, "the access token still works"
+        await asyncio.sleep(0.1)
+
+    async def secrets_left() -> tuple[object, bool]:
+        async with world.container.uow() as uow:
+            totp = await uow.totp.get(user.id)
+            # An unused recovery code of the account is gone too.
+            digest = token_digest(normalise_recovery_code(codes[0]))
+            recovery = await uow.recovery_codes.use(user.id, digest, world.clock.now())
+        return totp, recovery
+
+    assert world.client.blocking_portal.call(secrets_left) == (None, False)
