@@ -96,9 +96,15 @@ async def test_standing_follows_the_session_and_the_enrolment_rule() -> None:
     standing = await s.sessions.standing(claims)
     assert standing is not None
     assert not standing.enrolment_due
+    other = await s.world.auth.login(user.email, PASSWORD)
+    assert isinstance(other, TokenPair)
+    kept = s.world.codec.verify(other.access_token).session_id
+    sockets = [(user.id, claims.session_id), (user.id, kept)]
+    assert await s.sessions.live(sockets) == set(sockets)
     await s.sessions.end(s.world.actor(user), claims.session_id)
     assert await s.sessions.standing(claims) is None
-    assert not await s.sessions.alive(user.id, claims.session_id)
+    # The sockets' watch: the ended session no longer holds, the other does.
+    assert await s.sessions.live(sockets) == {(user.id, kept)}
 
     admin = await s.world.accounts.create_admin("boss@example.org", PASSWORD, "Boss")
     pair = await s.world.auth.login(admin.email, PASSWORD)
@@ -119,7 +125,8 @@ async def test_a_reset_mails_a_one_time_token_and_ends_every_session() -> None:
     (mail,) = s.outbox.sent
     token = mail.body.split("good once):\n\n", 1)[1].split("\n", 1)[0]
     await s.resets.confirm(token, "A-New-Long-Secret")
-    assert not await s.sessions.alive(user.id, s.world.codec.verify(pair.access_token).session_id)
+    ended = (user.id, s.world.codec.verify(pair.access_token).session_id)
+    assert await s.sessions.live([ended]) == set()
     with pytest.raises(InvalidInput):
         await s.resets.confirm(token, "Another-Long-Secret")
     assert isinstance(await s.world.auth.login(user.email, "A-New-Long-Secret"), TokenPair)

@@ -70,10 +70,6 @@ class SessionService:
         due = user.role in self._mfa_required and not user.two_factor
         return Standing(user.role, enrolment_due=due)
 
-    async def alive(self, user_id: UUID, session_id: UUID) -> bool:
-        """The account is active and the session not ended (an open socket's re-check)."""
-        return await self._live_user(user_id, session_id) is not None
-
     async def live(self, sessions: Collection[tuple[UUID, UUID]]) -> set[tuple[UUID, UUID]]:
         """Which (user id, session id) pairs still hold: the account active and
         the session live. Two statements however many pairs (the sockets of a
