@@ -195,6 +195,16 @@ async def test_ending_the_session_closes_its_sockets_4401(
         assert await closed_with(ws) == 4401
 
 
+async def test_a_token_of_an_ended_session_cannot_open_a_socket(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.container.uow() as uow:
+        assert await uow.refresh_tokens.revoke_family(live.session_of(doctor), live.clock.now())
+        await uow.commit()
+    async with live.socket() as ws:
+        await send(ws, {"type": "auth", "token": doctor.token})
+        assert await closed_with(ws) == 4401
+
+
 async def test_a_fresh_token_of_another_session_moves_the_socket_to_it(
     live: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
