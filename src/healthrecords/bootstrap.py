@@ -269,7 +269,12 @@ class Container:
     @cached_property
     def erasure(self) -> ErasureService:
         return ErasureService(
-            self.uow, self.password_hasher, self.clock, self.notification_queue, PyotpTotp()
+            self.uow,
+            self.password_hasher,
+            self.clock,
+            self.notification_queue,
+            PyotpTotp(),
+            self.login_attempts,
         )
 
     @cached_property

@@ -11,10 +11,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from healthrecords.bootstrap import Container
+from healthrecords.bootstrap import Container, build_container
+from healthrecords.config import Settings
 from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.app import create_app
 from tests.api.conftest import InAppLoop, MakeUser, TestUser
 from tests.api.test_records_api import assign, create
+from tests.people import seed_user
 
 Client = AsyncTestClient[Litestar]
 
@@ -190,3 +193,30 @@ async def test_a_read_racing_the_erasure_gets_the_data_with_its_audit_row_or_404
             assert answer.headers["x-request-id"] in audited
     after = await read(reads)
     assert after.status_code == 404
+
+
+async def test_concurrent_wrong_passwords_on_erasure_cannot_exceed_the_login_limit(
+    settings: Settings,
+) -> None:
+    """A stolen access token is no password oracle: wrong erasure passwords are
+    guesses counted with failed logins (10 per account and address); fired at
+    once, no more than the limit are checked, and nothing is erased."""
+    limited = build_container(settings)
+    async with AsyncTestClient(create_app(settings, limited)) as client:
+        patient = client.blocking_portal.call(lambda: seed_user(limited, Role.PATIENT))
+        path = f"/api/patients/{patient.id}/erase/"
+        body = {"password": "wrong-" + patient.password}
+        answers = await asyncio.gather(
+            *(client.post(path, json=body, headers=patient.headers) for _ in range(16))
+        )
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses.count(403) == settings.login_max_failures
+        assert set(statuses) == {403, 429}
+        # The right password is refused too until the window ends; the file stays.
+        right = await client.post(
+            path, json={"password": patient.password}, headers=patient.headers
+        )
+        assert right.status_code == 429
+        assert "retry-after" in right.headers
+        me = await client.get("/api/auth/me/", headers=patient.headers)
+        assert me.status_code == 200

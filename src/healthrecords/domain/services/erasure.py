@@ -27,10 +27,12 @@ from healthrecords.domain.errors import Forbidden
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.policy import Decision
 from healthrecords.domain.ports.clock import Clock
+from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.two_factor import TotpAlgorithm
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.services.guesses import guess
 from healthrecords.domain.services.second_factor import redeem_code
 from healthrecords.domain.services.trail import Target, audit_alone, audit_event, deny, enforce
 from healthrecords.domain.users import Role, User
@@ -65,12 +67,14 @@ class ErasureService:
         clock: Clock,
         queue: NotificationQueue,
         totp: TotpAlgorithm,
+        attempts: LoginAttemptLimiter,
     ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
         self._queue = queue
         self._totp = totp
+        self._attempts = attempts
 
     async def erase(
         self, actor: Actor, patient_id: UUID, password: str | None, code: str | None = None
@@ -86,19 +90,8 @@ class ErasureService:
             user = await uow.users.get(patient_id)
             if user is None or user.role is not Role.PATIENT or user.erased_at is not None:
                 await deny(uow, actor, Decision.HIDDEN, target, now)
-            if actor.role is Role.PATIENT and not (
-                password and await self._hasher.verify(user.password_hash, password)
-            ):
-                await audit_alone(uow, actor, target, Outcome.DENIED, now)
-                raise Forbidden(WRONG_PASSWORD)
-            # The code is spent in the erasing transaction: used once, or not at all.
-            if (
-                actor.role is Role.PATIENT
-                and user.two_factor
-                and not (code and await redeem_code(uow, self._totp, user.id, code, now))
-            ):
-                await audit_alone(uow, actor, target, Outcome.DENIED, now)
-                raise Forbidden(WRONG_CODE)
+            if actor.role is Role.PATIENT:
+                await self._confirm(uow, actor, user, password, code, target, now)
             if not await uow.patient_keys.destroy(patient_id):
                 await deny(uow, actor, Decision.HIDDEN, target, now)  # erased meanwhile
             await uow.users.update(erased(user, now))
@@ -111,6 +104,47 @@ class ErasureService:
             await uow.commit()
         log.info("patient file erased", extra={"patient_id": str(patient_id), "by": str(actor.id)})
         await self._queue.enqueue(notes)
+
+    async def _confirm(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        user: User,
+        password: str | None,
+        code: str | None,
+        target: Target,
+        now: datetime,
+    ) -> None:
+        """The patient's password, then its second factor: guesses counted
+        with failed logins, so a stolen access token is no password oracle."""
+
+        async def denied() -> None:
+            await audit_alone(uow, actor, target, Outcome.DENIED, now)
+
+        address = actor.context.client_address
+
+        async def right_password() -> bool:
+            return password is not None and await self._hasher.verify(user.password_hash, password)
+
+        def settle_password() -> bool:
+            # With two-factor on, a right password alone settles nothing.
+            return not user.two_factor
+
+        if not password or not await guess(
+            self._attempts, user.email, address, right_password, denied, settle_password
+        ):
+            await denied()
+            raise Forbidden(WRONG_PASSWORD)
+        if not user.two_factor:
+            return
+
+        # The code is spent in the erasing transaction: used once, or not at all.
+        async def right_code() -> bool:
+            return code is not None and await redeem_code(uow, self._totp, user.id, code, now)
+
+        if not code or not await guess(self._attempts, user.email, address, right_code, denied):
+            await denied()
+            raise Forbidden(WRONG_CODE)
 
 
 async def _end_assignments(
