@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import asyncpg
 import pytest
+from redis import Redis
 from sqlalchemy.engine import make_url
 
 DATABASE_ENV = "HEALTHRECORDS_TEST_DATABASE_URL"
@@ -99,3 +101,32 @@ async def drop_database(server_url: str, database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def drop_namespace(redis_url: str, namespace: str) -> int:
+    """Delete every key of a test session's namespace; SAQ's cron and queue keys
+    have no expiry and would otherwise stay in the shared Redis forever."""
+    client = Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+        return len(keys)
+    finally:
+        client.close()
+
+
+def with_database(server_url: str, name: str) -> str:
+    return (
+        make_url(server_url)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

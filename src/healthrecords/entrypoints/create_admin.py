@@ -10,12 +10,21 @@ import sys
 from healthrecords.config import Settings
 from healthrecords.domain.errors import Conflict, InvalidInput
 from healthrecords.domain.users import User
+from healthrecords.entrypoints.cli_help import describe
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    create = sub.add_parser("create-admin", help="create an administrator account")
-    create.add_argument("--email", required=True)
-    create.add_argument("--full-name", default="Administrator")
+    create = describe(
+        sub,
+        "create-admin",
+        "create an administrator account",
+        "Create an administrator, the only way one comes to be. The password is\n"
+        "prompted for twice, or read from standard input with --password-stdin.",
+    )
+    create.add_argument("--email", required=True, help="the administrator's sign-in address")
+    create.add_argument(
+        "--full-name", default="Administrator", help="display name (default: %(default)s)"
+    )
     create.add_argument(
         "--password-stdin",
         action="store_true",
