@@ -9,7 +9,6 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
@@ -29,6 +28,7 @@ from healthrecords.entrypoints.http.controllers.notifications import (
 from healthrecords.entrypoints.http.controllers.records import RecordsController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
+from healthrecords.entrypoints.http.docs_page import OfflineSwaggerPlugin
 from healthrecords.entrypoints.http.middleware import (
     request_context_middleware,
     security_headers_hook,
@@ -84,7 +84,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             title="healthrecords",
             version="0.1.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[OfflineSwaggerPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
