@@ -34,8 +34,10 @@ from healthrecords.entrypoints.http.middleware import (
     security_headers_hook,
 )
 from healthrecords.entrypoints.http.openapi_errors import document_problems
+from healthrecords.entrypoints.http.openapi_schema import StrictJsonRenderPlugin
 from healthrecords.entrypoints.http.problems import EXCEPTION_HANDLERS
 from healthrecords.entrypoints.http.rate_limits import rate_limit_middleware
+from healthrecords.entrypoints.http.sockets.asyncapi import AsyncApiRenderPlugin
 from healthrecords.entrypoints.http.sockets.notifications import notifications_socket
 
 API_ROUTES: Sequence[ControllerRouterHandler] = (
@@ -84,7 +86,11 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             title="healthrecords",
             version="0.1.0",
             path="/schema",
-            render_plugins=[OfflineSwaggerPlugin()],
+            render_plugins=[
+                OfflineSwaggerPlugin(),
+                StrictJsonRenderPlugin(),
+                AsyncApiRenderPlugin(),
+            ],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

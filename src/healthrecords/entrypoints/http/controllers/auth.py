@@ -19,6 +19,7 @@ from healthrecords.entrypoints.http.account_schemas import (
     UserOut,
 )
 from healthrecords.entrypoints.http.deps import request_context
+from healthrecords.entrypoints.http.openapi_errors import problems
 
 
 class AuthController(Controller):
@@ -26,7 +27,12 @@ class AuthController(Controller):
     tags = ("auth",)
     cache_control = CacheControlHeader(no_store=True)
 
-    @post("/register/", summary="Create a patient or doctor account", status_code=201)
+    @post(
+        "/register/",
+        summary="Create a patient or doctor account",
+        status_code=201,
+        opt=problems(409, 422),
+    )
     async def register(
         self, container: NamedDependency[Container], data: RequestBody[RegisterIn]
     ) -> UserOut:
@@ -35,7 +41,9 @@ class AuthController(Controller):
         )
         return UserOut.of(user)
 
-    @post("/login/", summary="Trade email and password for tokens", status_code=200)
+    @post(
+        "/login/", summary="Trade email and password for tokens", status_code=200, opt=problems(401)
+    )
     async def login(
         self,
         container: NamedDependency[Container],
@@ -47,7 +55,12 @@ class AuthController(Controller):
         pair = await container.auth.login(data.email, data.password, request_context(request))
         return TokensOut.of(pair)
 
-    @post("/refresh/", summary="Spend a refresh token for a new pair", status_code=200)
+    @post(
+        "/refresh/",
+        summary="Spend a refresh token for a new pair",
+        status_code=200,
+        opt=problems(401),
+    )
     async def refresh(
         self,
         container: NamedDependency[Container],
