@@ -1,0 +1,163 @@
+"""The README's shell blocks run as written, top to bottom, in bash and in zsh.
+
+The convention (README, "Contributing: README examples"):
+
+- Blocks fenced ```sh or ```bash are run by this test, in README order, each
+  in a new shell (`set -eu`) against a fresh embedded server started for the
+  run. Commands that must not run here (starting servers, compose,
+  production settings) go in ```console blocks; output goes in ```text.
+- A block defines everything it uses: the server address as
+  `BASE=${BASE:-http://127.0.0.1:8000}` (the test sets BASE), the users it
+  needs (register and log in: tokens live 5 minutes), their ids. Nothing
+  carries over from an earlier block.
+- URLs containing `?` are quoted (zsh treats an unquoted `?` as a glob); JSON
+  is read with `python3 -c`, never jq.
+- A status written as the first thing in a curl command's comment, on its
+  last line (`... # 201 the record`) or on the comment line right after it
+  (`# 404: not assigned yet`), is checked against the status that curl
+  command really got. Commands with no such comment are not checked.
+- `uv run healthrecords ...` commands reach the server's data dir through
+  HEALTHRECORDS_DATA_DIR, which the test sets (the default, ./.healthrecords,
+  is where a plain `healthrecords serve` keeps it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.faults.processes import ApiServer, start_api
+
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+FENCE = re.compile(r"^```(\w*)\s*$")
+CLAIM = re.compile(r"#\s*(\d{3})\b")
+BLOCK_TIMEOUT = 120
+
+# Records each curl call's status line in a file of its own, named in call
+# order, without touching what the command prints.
+PRELUDE = r"""
+set -eu
+curl() {
+  command curl -D "$(mktemp -p "$README_CURL_LOG" "$(date +%s%N)-XXXXXX")" "$@"
+}
+"""
+
+
+@dataclass
+class Block:
+    line: int
+    code: str
+    claims: list[int | None]
+
+
+def claims_of(code: str) -> list[int | None]:
+    """The status each curl command claims, in order; None where it claims none."""
+    lines = code.splitlines()
+    found: list[int | None] = []
+    i = 0
+    while i < len(lines):
+        if re.search(r"(^|[\s(|])curl\s", lines[i].split("#", 1)[0]):
+            while lines[i].rstrip().endswith("\\") and i + 1 < len(lines):
+                i += 1
+            comment = lines[i].split(" #", 1)[1] if " #" in lines[i] else ""
+            claim = CLAIM.match("#" + comment.strip()) if comment else None
+            following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if claim is None and following.startswith("#"):
+                claim = CLAIM.match(following)
+            found.append(int(claim.group(1)) if claim else None)
+        i += 1
+    return found
+
+
+def runnable_blocks(text: str) -> list[Block]:
+    blocks: list[Block] = []
+    kind: str | None = None
+    start, body = 0, []
+    for number, line in enumerate(text.splitlines(), 1):
+        if (fence := FENCE.match(line)) and kind is None:
+            kind, start, body = fence.group(1), number, []
+        elif line.startswith("```") and kind is not None:
+            if kind in {"sh", "bash"}:
+                code = "\n".join(body) + "\n"
+                blocks.append(Block(start, code, claims_of(code)))
+            kind = None
+        elif kind is not None:
+            body.append(line)
+    return blocks
+
+
+def statuses(log: Path) -> list[int]:
+    got = []
+    for dump in sorted(log.iterdir()):
+        first = dump.read_text(errors="replace").split("\r\n", 1)[0]
+        got.append(int(first.split()[1]))
+        dump.unlink()
+    return got
+
+
+@pytest.fixture
+async def fresh_server(tmp_path: Path) -> AsyncIterator[ApiServer]:
+    server = await start_api({"HEALTHRECORDS_DATA_DIR": str(tmp_path / "data")}, tmp_path)
+    yield server
+    await server.stop()
+
+
+def test_the_convention_is_parsed_as_documented() -> None:
+    code = (
+        "A=$(curl -s \"$BASE/x?y=1\" \\\n  -d '{}' | python3 -c 'print(1)')\n# 201, ETag: \"1\"\n"
+        "curl -s $BASE/a   # 404: not yet\n"
+        "curl -s $BASE/b\n"
+        "# a comment about the next step\n"
+    )
+    assert claims_of(code) == [201, 404, None]
+    blocks = runnable_blocks("```sh\necho 1\n```\n```console\nserve\n```\n```bash\necho 2\n```\n")
+    assert [b.code for b in blocks] == ["echo 1\n", "echo 2\n"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_every_readme_shell_block_runs_as_written(
+    shell: str, fresh_server: ApiServer, tmp_path: Path
+) -> None:
+    binary = shutil.which(shell)
+    if binary is None:
+        pytest.fail(f"{shell} is needed (apt-get install {shell}; .ci/run does)")
+    blocks = runnable_blocks(README.read_text())
+    assert blocks, "the README has no ```sh block"
+    log = tmp_path / "curl"
+    log.mkdir()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("HEALTHRECORDS_")},
+        "BASE": fresh_server.base_url,
+        "HEALTHRECORDS_DATA_DIR": str(tmp_path / "data"),
+        "README_CURL_LOG": str(log),
+    }
+    for block in blocks:
+        done = subprocess.run(
+            [binary, "-c", PRELUDE + block.code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BLOCK_TIMEOUT,
+            check=False,
+        )
+        where = f"README.md line {block.line} ({shell})"
+        assert done.returncode == 0, f"{where} failed:\n{done.stdout}\n{done.stderr}"
+        got = statuses(log)
+        assert len(got) == len(block.claims), (
+            f"{where}: {len(got)} curl calls, parsed {block.claims}"
+        )
+        wrong = [
+            (want, real)
+            for want, real in zip(block.claims, got, strict=True)
+            if want and want != real
+        ]
+        assert not wrong, f"{where}: (README says, server answered) {wrong}\n{done.stdout}"
