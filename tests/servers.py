@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -122,11 +121,3 @@ def with_database(server_url: str, name: str) -> str:
         .set(drivername="postgresql+asyncpg", database=name)
         .render_as_string(hide_password=False)
     )
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
+from sqlalchemy.engine import make_url
+
 from healthrecords import embedded_secrets
 from healthrecords.private_files import close_data_dir
 
@@ -129,6 +131,13 @@ def _database_url(env: Mapping[str, str]) -> str:
         raise SettingsError(
             f"{PREFIX}DATABASE_URL: use a postgresql+asyncpg:// or sqlite+aiosqlite:// URL"
         )
+    # A password given on its own is put into the URL escaped: pasted into the
+    # URL as is, one with @ : / # would change what the URL means.
+    password = env.get(PREFIX + "DATABASE_PASSWORD", "")
+    if password and url.startswith("postgresql"):
+        url = make_url(url).set(password=password).render_as_string(hide_password=False)
+    elif password:
+        raise SettingsError(f"{PREFIX}DATABASE_PASSWORD: only for a PostgreSQL DATABASE_URL")
     return url
 
 

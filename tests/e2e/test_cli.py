@@ -15,6 +15,7 @@ import pytest
 
 from healthrecords.entrypoints import cli
 from tests import servers
+from tests.faults.processes import free_port
 
 COMMANDS = ["serve", "worker", "migrate", "create-admin", "rotate-keys"]
 
@@ -124,7 +125,7 @@ async def test_a_missing_database_is_one_line_and_create_database_makes_it(
 def test_a_refused_database_connection_is_one_line_naming_the_server(
     command: str, tmp_path: Path
 ) -> None:
-    port = servers.closed_port()
+    port = free_port()
     url = f"postgresql+asyncpg://someone:pw@127.0.0.1:{port}/healthrecords"
     extra = ["--email", "a@example.org", "--password-stdin"] if command == "create-admin" else []
     done = subprocess.run(
@@ -149,7 +150,7 @@ def test_a_refused_database_connection_is_one_line_naming_the_server(
 
 
 def test_a_refused_redis_connection_is_one_line_naming_the_server(tmp_path: Path) -> None:
-    port = servers.closed_port()
+    port = free_port()
     env = production_env(
         "postgresql+asyncpg://someone@127.0.0.1:5432/healthrecords",
         HEALTHRECORDS_REDIS_URL=f"redis://127.0.0.1:{port}/0",
