@@ -21,6 +21,7 @@ import httpx
 
 from bench.api import FeatureMissing
 from bench.environment import ServerSettings, bench_environment
+from bench.fhir import scenario_fhir
 from bench.loadgen import LoadGeneratorMissing, wrk_path
 from bench.notify import scenario_notify
 from bench.peer import PeerMissing
@@ -64,6 +65,7 @@ SCENARIOS: dict[str, Callable[[Context], Awaitable[None]]] = {
     "health": scenario_health,
     "sockets": scenario_sockets,
     "fanout": scenario_fanout,
+    "fhir": scenario_fhir,
 }
 ALIASES = {
     "1": "read",
@@ -76,6 +78,7 @@ ALIASES = {
     "8": "files",
     "9": "fanout",
     "0": "health",
+    "10": "fhir",
 }
 DEFAULT = ["read", "list", "create", "login", "notify", "peer", "files"]
 
@@ -85,7 +88,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "scenarios",
         nargs="*",
-        help="read|list|create|login|notify|sockets|peer|files|fanout|health, or 1-9 (0: health)",
+        help="read|list|create|login|notify|sockets|peer|files|fanout|fhir|health, or 0-10",
     )
     p.add_argument("--seconds", type=float, default=10, help="per measured load run")
     p.add_argument("--warmup", type=float, default=2, help="unmeasured load before each run")

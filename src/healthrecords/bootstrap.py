@@ -52,6 +52,7 @@ from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
+from healthrecords.domain.services.patient_files import PatientFileService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
 from healthrecords.domain.services.verification import VerificationService
@@ -128,6 +129,10 @@ class Container:
         return RecordService(
             self.uow, self.clock, self.notification_queue, reads=self.statement_uow
         )
+
+    @cached_property
+    def patient_files(self) -> PatientFileService:
+        return PatientFileService(self.statement_uow, self.clock)
 
     @cached_property
     def verification(self) -> VerificationService:

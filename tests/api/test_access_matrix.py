@@ -35,6 +35,7 @@ OWNED_PREFIXES = (
     "/api/doctors/patients",
     "/api/doctors/annotations",
     "/api/audit",
+    "/fhir",
 )
 
 
@@ -236,7 +237,77 @@ async def test_every_route_is_in_the_matrix(app: Litestar) -> None:
         if isinstance(route, HTTPRoute) and route.path.startswith(OWNED_PREFIXES)
         for method in route.methods - {"OPTIONS", "HEAD"}
     }
-    assert served == {(r.method, r.route) for r in ROUTES}
+    assert served == {(r.method, r.route) for r in (*ROUTES, *FHIR_ROUTES)}
+
+
+# The FHIR view is read-only, so its cases share one world per backend.
+FHIR_TYPES = {
+    "Condition": "condition",
+    "MedicationStatement": "medication",
+    "AllergyIntolerance": "allergy",
+    "Observation": "lab_result",
+    "Immunization": "immunization",
+    "Procedure": "procedure",
+    "DocumentReference": "note",
+}
+READ = (401, 200, 404, 200, 404, 404, 404)
+SEARCH = (401, 200, 404, 200, 404, 404, 403)
+NOBODY = (401, 404, 404, 404, 404, 404, 404)
+P = "/fhir/Patient/{resource_id:uuid}"
+FHIR_ROUTES = (
+    Route("GET", "/fhir/metadata", "/fhir/metadata", (200,) * 7),
+    Route("GET", P, "/fhir/Patient/{patient}", READ),
+    Route("GET", P + "/$everything", "/fhir/Patient/{patient}/$everything", READ),
+    # The assigned doctor wrote in the file; the revoked one did while assigned.
+    Route("GET", "/fhir/Practitioner/{resource_id:uuid}", "/fhir/Practitioner/{doctor}", READ),
+    Route("GET", "/fhir/Practitioner/{resource_id:uuid}", "/fhir/Practitioner/{revoked}", READ),
+    Route("GET", "/fhir/Practitioner/{resource_id:uuid}", "/fhir/Practitioner/{stranger}", NOBODY),
+    *(
+        Route("GET", f"/fhir/{t}/{{resource_id:uuid}}", f"/fhir/{t}/{{{t}}}", READ)
+        for t in FHIR_TYPES
+    ),
+    *(Route("GET", f"/fhir/{t}", f"/fhir/{t}?patient={{patient}}", SEARCH) for t in FHIR_TYPES),
+)
+FHIR_CASES = [(r, role, r.expect[i]) for r in FHIR_ROUTES for i, role in enumerate(ROLES)]
+
+
+@pytest.fixture(scope="session")
+async def fhir_world(client: Client, make_user: MakeUser) -> tuple[World, dict[str, str]]:
+    world = await build_world(client, make_user)
+    owner = world.users["owner"]
+    ids = world.ids() | {
+        "doctor": str(world.users["assigned_doctor"].id),
+        "revoked": str(world.users["revoked_doctor"].id),
+        "stranger": str(world.users["unassigned_doctor"].id),
+    }
+    for fhir_type, kind in FHIR_TYPES.items():
+        new = {"title": "t", "record_type": kind, "content": "c"}
+        made = await client.post("/api/records/", json=new, headers=owner.headers)
+        assert made.status_code == 201, made.text
+        ids[fhir_type] = made.json()["id"]
+    return world, ids
+
+
+@pytest.mark.parametrize(
+    ("route", "role", "status"),
+    FHIR_CASES,
+    ids=[f"{r.method} {r.url} as {role}" for r, role, _ in FHIR_CASES],
+)
+async def test_fhir_access_matrix(
+    client: Client, fhir_world: tuple[World, dict[str, str]], route: Route, role: str, status: int
+) -> None:
+    world, ids = fhir_world
+    headers = world.users[role].headers if role != "anonymous" else {}
+    response = await client.request(route.method, route.url.format(**ids), headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/fhir+json")
+    if status >= 400:
+        assert response.json()["resourceType"] == "OperationOutcome"
+    if status == 404:
+        # Exactly what a resource that never existed answers: nothing leaks.
+        missing = route.url.format(**{k: "00000000-0000-4000-8000-000000000000" for k in ids})
+        absent = await client.request(route.method, missing, headers=headers)
+        assert (absent.status_code, absent.json()) == (404, response.json())
 
 
 async def test_invisible_and_missing_records_answer_the_same(

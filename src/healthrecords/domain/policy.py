@@ -134,6 +134,25 @@ read_annotations = read_record
 read_record_versions = read_record
 
 
+async def read_patient(
+    actor: Actor, patient_id: UUID, assignments: AssignmentRepository
+) -> Decision:
+    """The patient's own entry (name) is part of its file: whoever reads the file."""
+    return ALLOW if await sees_file(actor, patient_id, assignments) else HIDDEN
+
+
+# The patient's export (FHIR $everything): the patient its own file, an assigned
+# doctor the file it reads; admins, like anyone else who does not see it, get 404.
+export_file = read_patient
+
+
+def read_practitioner(actor: Actor, contributed: bool) -> Decision:
+    """A doctor's entry is visible to whoever sees something it wrote:
+    `contributed` says it authored or annotated a live record in a file the
+    caller sees (`visible_files`). Admins see no files, so no doctor this way."""
+    return ALLOW if contributed and actor.role is not Role.ADMIN else HIDDEN
+
+
 def create_assignment(actor: Actor, patient_id: UUID) -> Decision:
     if actor.role is Role.ADMIN:
         return ALLOW

@@ -19,6 +19,11 @@ class MemoryAnnotationRepository:
         found = [a for a in self._rows.values() if a.record_id == record_id]
         return sorted(found, key=lambda a: (a.created_at, a.id))
 
+    async def list_for_records(self, record_ids: Sequence[UUID]) -> Sequence[Annotation]:
+        wanted = set(record_ids)
+        found = [a for a in self._rows.values() if a.record_id in wanted]
+        return sorted(found, key=lambda a: (a.created_at, a.id))
+
     async def list_page(
         self, record_id: UUID, limit: int, after: Cursor | None
     ) -> Sequence[Annotation]:

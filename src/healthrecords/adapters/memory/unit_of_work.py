@@ -9,6 +9,7 @@ from uuid import UUID
 from healthrecords.adapters.memory.annotations import MemoryAnnotationRepository
 from healthrecords.adapters.memory.assignments import MemoryAssignmentRepository
 from healthrecords.adapters.memory.audit import MemoryAuditLog
+from healthrecords.adapters.memory.contributions import MemoryContributions
 from healthrecords.adapters.memory.idempotency import MemoryIdempotencyKeys
 from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
 from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRepository
@@ -51,6 +52,7 @@ class MemoryUnitOfWork:
         self.annotations = MemoryAnnotationRepository(w["annotations"])
         self.notifications = MemoryNotificationRepository(w["notifications"])
         self.audit = MemoryAuditLog(w["audit"])
+        self.contributions = MemoryContributions(w["records"], w["annotations"])
         self.idempotency_keys = MemoryIdempotencyKeys(w["idempotency_keys"])
         return self
 

@@ -14,6 +14,7 @@ from healthrecords.adapters.sqlalchemy.outage import DatabaseOutage
 from healthrecords.adapters.sqlalchemy.repositories.annotations import SqlAnnotationRepository
 from healthrecords.adapters.sqlalchemy.repositories.assignments import SqlAssignmentRepository
 from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
+from healthrecords.adapters.sqlalchemy.repositories.contributions import SqlContributions
 from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempotencyKeys
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
@@ -29,6 +30,7 @@ from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
+from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
@@ -89,6 +91,7 @@ class SqlUnitOfWork:
         self.annotations: AnnotationRepository = SqlAnnotationRepository(self.session, self._cipher)
         self.notifications: NotificationRepository = SqlNotificationRepository(self.session)
         self.audit: AuditLog = SqlAuditLog(self.session)
+        self.contributions: Contributions = SqlContributions(self.session)
         self.idempotency_keys: IdempotencyKeys = SqlIdempotencyKeys(self.session, self._cipher)
         return self
 

@@ -13,6 +13,10 @@ class AnnotationRepository(Protocol):
 
     async def list_for_record(self, record_id: UUID) -> Sequence[Annotation]: ...
 
+    async def list_for_records(self, record_ids: Sequence[UUID]) -> Sequence[Annotation]:
+        """The annotations of all these records (one read), oldest first by (created_at, id)."""
+        ...
+
     async def list_page(
         self, record_id: UUID, limit: int, after: Cursor | None
     ) -> Sequence[Annotation]:

@@ -7,6 +7,7 @@ from typing import Protocol, Self
 from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
+from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
@@ -26,6 +27,7 @@ class UnitOfWork(Protocol):
     annotations: AnnotationRepository
     notifications: NotificationRepository
     audit: AuditLog
+    contributions: Contributions
     idempotency_keys: IdempotencyKeys
 
     async def __aenter__(self) -> Self: ...

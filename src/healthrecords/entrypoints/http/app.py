@@ -29,6 +29,8 @@ from healthrecords.entrypoints.http.controllers.records import RecordsController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
 from healthrecords.entrypoints.http.docs_page import OfflineSwaggerPlugin
+from healthrecords.entrypoints.http.fhir.outcomes import with_fhir_outcomes
+from healthrecords.entrypoints.http.fhir.routes import fhir_router
 from healthrecords.entrypoints.http.middleware import (
     request_context_middleware,
     security_headers_hook,
@@ -52,6 +54,7 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     NotificationsController,
     DoctorNotificationsController,
     notifications_socket,
+    fhir_router(),
 )
 
 
@@ -68,7 +71,7 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     app = Litestar(
         route_handlers=[HealthController, *API_ROUTES],
         dependencies=dependencies(container),
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=with_fhir_outcomes(EXCEPTION_HANDLERS),
         middleware=[request_context_middleware, *rate_limit_middleware(container)],
         before_send=[security_headers_hook(settings.hsts_max_age)],
         cors_config=(

@@ -86,6 +86,8 @@ def _client_parameters(route: HTTPRoute, handler: HTTPRouteHandler) -> set[str]:
 def problem_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
     if route.path == "/health":
         return {429}
+    if route.path.startswith("/fhir"):
+        return set()  # declared by each FHIR route, as OperationOutcome (fhir/openapi.py)
     statuses = {429, 503}
     if handler.resolve_security():
         statuses.add(401)

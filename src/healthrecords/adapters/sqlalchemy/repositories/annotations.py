@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
@@ -13,6 +13,12 @@ from healthrecords.domain.annotations import Annotation
 from healthrecords.domain.pagination import Cursor
 
 TABLE = "annotation"
+# One statement for any number of records: the ids travel as one expanding parameter.
+OF_RECORDS = (
+    select(AnnotationRow)
+    .where(AnnotationRow.record_id.in_(bindparam("records", expanding=True)))
+    .order_by(AnnotationRow.created_at, AnnotationRow.id)
+)
 
 
 def open_annotation(cipher: FieldCipher, row: AnnotationRow) -> Annotation:
@@ -65,6 +71,12 @@ class SqlAnnotationRepository:
             .where(AnnotationRow.record_id == record_id)
             .order_by(AnnotationRow.created_at, AnnotationRow.id)
         )
+        return [open_annotation(self._cipher, r) for r in rows]
+
+    async def list_for_records(self, record_ids: Sequence[UUID]) -> Sequence[Annotation]:
+        if not record_ids:
+            return []
+        rows = await self._session.scalars(OF_RECORDS, {"records": list(record_ids)})
         return [open_annotation(self._cipher, r) for r in rows]
 
     async def list_page(

@@ -1,0 +1,119 @@
+"""The /fhir routes of records: read and search, one pair per resource type."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+
+from healthrecords.bootstrap import Container
+from healthrecords.domain.actor import Actor
+from healthrecords.domain.pagination import DEFAULT_LIMIT
+from healthrecords.domain.records import RecordType
+from healthrecords.entrypoints.http.fhir.answers import SECURITY, fhir
+from healthrecords.entrypoints.http.fhir.bundles import MATCH, searchset
+from healthrecords.entrypoints.http.fhir.media import FHIR_JSON
+from healthrecords.entrypoints.http.fhir.openapi import SIGNED, fhir_responses
+from healthrecords.entrypoints.http.fhir.resources import RECORD_TYPES, Json, record_resource
+from healthrecords.entrypoints.http.fhir.search_params import (
+    Category,
+    Count,
+    Cursor,
+    Format,
+    PatientParam,
+    accepted,
+    categories,
+    patient_id,
+    repeated,
+)
+
+
+async def _search(
+    request: Request[Any, Any, Any],
+    media: str,
+    container: Container,
+    actor: Actor,
+    patient: str,
+    types: Collection[RecordType],
+    count: int,
+    cursor: str | None,
+) -> Response[Json]:
+    page = await container.patient_files.search(actor, patient_id(patient), types, count, cursor)
+    entries = [(record_resource(r), MATCH) for r in page.items]
+    query = repeated(request, "patient", "category", "_count")
+    return fhir(searchset(request, entries, query, page.next_cursor), media)
+
+
+def record_routes(resource_type: str) -> list[HTTPRouteHandler]:
+    types = RECORD_TYPES[resource_type]
+
+    @get(
+        f"/{resource_type}/{{resource_id:uuid}}",
+        summary=f"Read a {resource_type}",
+        operation_id=f"FhirRead{resource_type}",
+        name=f"fhir-read-{resource_type}",
+        security=SECURITY,
+        media_type=FHIR_JSON,
+        responses=fhir_responses(*SIGNED),
+    )
+    async def read(
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        resource_id: FromPath[UUID],
+        fmt: Format = None,
+    ) -> Response[Json]:
+        media = accepted(request, set())
+        item = await container.patient_files.record(actor, resource_id, types)
+        return fhir(record_resource(item), media, item.record.version)
+
+    @get(
+        f"/{resource_type}",
+        summary=f"Search one patient's {resource_type} resources, newest first",
+        operation_id=f"FhirSearch{resource_type}",
+        name=f"fhir-search-{resource_type}",
+        security=SECURITY,
+        media_type=FHIR_JSON,
+        responses=fhir_responses(*SIGNED, 403),
+    )
+    async def search(
+        request: Request[Any, Any, Any],
+        container: NamedDependency[Container],
+        actor: NamedDependency[Actor],
+        patient: PatientParam,
+        count: Count = DEFAULT_LIMIT,
+        cursor: Cursor = None,
+        fmt: Format = None,
+    ) -> Response[Json]:
+        media = accepted(request, {"patient", "_count", "_cursor"})
+        return await _search(request, media, container, actor, patient, types, count, cursor)
+
+    return [read, search]
+
+
+@get(
+    "/Observation",
+    summary="Search one patient's Observations, newest first; category narrows",
+    operation_id="FhirSearchObservation",
+    security=SECURITY,
+    media_type=FHIR_JSON,
+    responses=fhir_responses(*SIGNED, 403),
+)
+async def search_observations(
+    request: Request[Any, Any, Any],
+    container: NamedDependency[Container],
+    actor: NamedDependency[Actor],
+    patient: PatientParam,
+    category: Category = None,
+    count: Count = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    fmt: Format = None,
+) -> Response[Json]:
+    media = accepted(request, {"patient", "category", "_count", "_cursor"})
+    types = RECORD_TYPES["Observation"] if category is None else categories(category)
+    return await _search(request, media, container, actor, patient, types, count, cursor)
