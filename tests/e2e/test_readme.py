@@ -15,7 +15,8 @@ The convention (README, "Contributing: README examples"):
 - A status written as the first thing in a curl command's comment, on its
   last line (`... # 201 the record`) or on the comment line right after it
   (`# 404: not assigned yet`), is checked against the status that curl
-  command really got. Commands with no such comment are not checked.
+  command really got (every call of it, in a loop). Commands with no such
+  comment are not checked. The command's own -D, -o, -w are left alone.
 - `uv run healthrecords ...` commands reach the server's data dir through
   HEALTHRECORDS_DATA_DIR, which the test sets (the default, ./.healthrecords,
   is where a plain `healthrecords serve` keeps it).
@@ -41,12 +42,14 @@ FENCE = re.compile(r"^```(\w*)\s*$")
 CLAIM = re.compile(r"#\s*(\d{3})\b")
 BLOCK_TIMEOUT = 120
 
-# Records each curl call's status line in a file of its own, named in call
-# order, without touching what the command prints.
+# Records each curl call's exchange in a file of its own, named by the README
+# command it came from (README_STEP, set on that command's line) and the call
+# order, without touching what the command prints or its own -D/-o/-w.
 PRELUDE = r"""
 set -eu
 curl() {
-  command curl -D "$(mktemp -p "$README_CURL_LOG" "$(date +%s%N)-XXXXXX")" "$@"
+  command curl --trace-ascii \
+    "$(mktemp -p "$README_CURL_LOG" "${README_STEP:-0}-$(date +%s%N)-XXXXXX")" "$@"
 }
 """
 
@@ -58,23 +61,36 @@ class Block:
     claims: list[int | None]
 
 
+def _curl_starts(lines: list[str]) -> list[int]:
+    return [
+        i for i, line in enumerate(lines) if re.search(r"(^|[\s(|])curl\s", line.split("#", 1)[0])
+    ]
+
+
 def claims_of(code: str) -> list[int | None]:
     """The status each curl command claims, in order; None where it claims none."""
     lines = code.splitlines()
     found: list[int | None] = []
-    i = 0
-    while i < len(lines):
-        if re.search(r"(^|[\s(|])curl\s", lines[i].split("#", 1)[0]):
-            while lines[i].rstrip().endswith("\\") and i + 1 < len(lines):
-                i += 1
-            comment = lines[i].split(" #", 1)[1] if " #" in lines[i] else ""
-            claim = CLAIM.match("#" + comment.strip()) if comment else None
-            following = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            if claim is None and following.startswith("#"):
-                claim = CLAIM.match(following)
-            found.append(int(claim.group(1)) if claim else None)
-        i += 1
+    for i in _curl_starts(lines):
+        while lines[i].rstrip().endswith("\\") and i + 1 < len(lines):
+            i += 1
+        comment = lines[i].split(" #", 1)[1] if " #" in lines[i] else ""
+        claim = CLAIM.match("#" + comment.strip()) if comment else None
+        following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if claim is None and following.startswith("#"):
+            claim = CLAIM.match(following)
+        found.append(int(claim.group(1)) if claim else None)
     return found
+
+
+def numbered(code: str) -> str:
+    """The block with README_STEP=k set on the line of its k-th curl command."""
+    lines = code.splitlines()
+    for step, i in enumerate(_curl_starts(lines), 1):
+        before = lines[i - 1].rstrip() if i else ""
+        if not before.endswith(("\\", "|", "&&", "||")):
+            lines[i] = f"README_STEP={step}; {lines[i]}"
+    return "\n".join(lines) + "\n"
 
 
 def runnable_blocks(text: str) -> list[Block]:
@@ -94,12 +110,14 @@ def runnable_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def statuses(log: Path) -> list[int]:
-    got = []
-    for dump in sorted(log.iterdir()):
-        first = dump.read_text(errors="replace").split("\r\n", 1)[0]
-        got.append(int(first.split()[1]))
-        dump.unlink()
+def statuses(log: Path) -> dict[int, list[int]]:
+    """The statuses each README command got, by its step number."""
+    got: dict[int, list[int]] = {}
+    for trace in sorted(log.iterdir(), key=lambda f: f.name.split("-")[1]):
+        found = re.search(r"HTTP/[\d.]+ (\d{3})", trace.read_text(errors="replace"))
+        if found:
+            got.setdefault(int(trace.name.split("-")[0]), []).append(int(found.group(1)))
+        trace.unlink()
     return got
 
 
@@ -118,6 +136,7 @@ def test_the_convention_is_parsed_as_documented() -> None:
         "# a comment about the next step\n"
     )
     assert claims_of(code) == [201, 404, None]
+    assert numbered(code).splitlines()[3] == "README_STEP=2; curl -s $BASE/a   # 404: not yet"
     blocks = runnable_blocks("```sh\necho 1\n```\n```console\nserve\n```\n```bash\necho 2\n```\n")
     assert [b.code for b in blocks] == ["echo 1\n", "echo 2\n"]
 
@@ -141,7 +160,7 @@ def test_every_readme_shell_block_runs_as_written(
     }
     for block in blocks:
         done = subprocess.run(
-            [binary, "-c", PRELUDE + block.code],
+            [binary, "-c", PRELUDE + numbered(block.code)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -152,12 +171,11 @@ def test_every_readme_shell_block_runs_as_written(
         where = f"README.md line {block.line} ({shell})"
         assert done.returncode == 0, f"{where} failed:\n{done.stdout}\n{done.stderr}"
         got = statuses(log)
-        assert len(got) == len(block.claims), (
-            f"{where}: {len(got)} curl calls, parsed {block.claims}"
-        )
-        wrong = [
-            (want, real)
-            for want, real in zip(block.claims, got, strict=True)
-            if want and want != real
-        ]
-        assert not wrong, f"{where}: (README says, server answered) {wrong}\n{done.stdout}"
+        for step, want in enumerate(block.claims, 1):
+            if want is None:
+                continue
+            assert got.get(step), f"{where}: curl command {step} (claims {want}) was not run"
+            assert set(got[step]) == {want}, (
+                f"{where}: curl command {step}: README says {want}, server answered "
+                f"{got[step]}\n{done.stdout}"
+            )
