@@ -105,4 +105,5 @@ async def test_an_outage_logs_its_cause_once_and_its_end_once(
     assert len(down) == 1, down
     assert len(back) == 1
     assert down[0]["cause"], down[0]
+    assert down[0]["level"] == "WARNING"  # the outage is not this process's bug
     assert down[0]["server"] == f"127.0.0.1:{pg_proxy.port}"

@@ -45,7 +45,9 @@ class DatabaseOutage:
         if self.down:
             return
         self.down = True
-        log.error(
+        # A warning, not an error: the outage is outside this process, and
+        # errors are kept for this process's own bugs.
+        log.warning(
             "database unreachable: answering 503 until it is back",
             extra={"server": self.server, **describe(exc)},
         )
