@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import asyncpg
 from redis.asyncio import Redis
 
+from healthrecords.entrypoints.connection_limits import open_file_budget
+
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -63,6 +65,10 @@ class BenchEnvironment:
             # Likewise the per-address socket caps: every bench socket is 127.0.0.1.
             "HEALTHRECORDS_SOCKET_CAP_PER_ADDRESS": "100000",
             "HEALTHRECORDS_SOCKET_UNAUTHENTICATED_CAP_PER_ADDRESS": "100000",
+            # And the connection caps: no per-address one, and the whole total
+            # the file limit leaves (scenario 5 holds 10,000 idle sockets).
+            "HEALTHRECORDS_MAX_CONNECTIONS_PER_ADDRESS": "0",
+            "HEALTHRECORDS_MAX_CONNECTIONS": str(open_file_budget(self.server.pool_size)),
             "PYTHONUNBUFFERED": "1",
         }
 

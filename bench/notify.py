@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import statistics
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -39,9 +40,16 @@ OPEN_TIMEOUT = 30.0
 Frame = tuple[float, dict[str, Any]]
 
 
-async def open_socket(ws_url: str, token: str) -> ClientConnection:
+async def open_socket(ws_url: str, token: str, keepalive: bool = True) -> ClientConnection:
+    """`keepalive=False`: no client pings, so an idle socket costs the server
+    only its own pings (25 s apart), as a browser's would."""
     try:
-        ws = await connect(ws_url + WS_PATH, open_timeout=OPEN_TIMEOUT, max_queue=None)
+        ws = await connect(
+            ws_url + WS_PATH,
+            open_timeout=OPEN_TIMEOUT,
+            max_queue=None,
+            ping_interval=20 if keepalive else None,
+        )
     except Exception as exc:
         raise FeatureMissing(f"WebSocket {WS_PATH} refused the connection: {exc}") from exc
     await ws.send(json.dumps({"type": "auth", "token": token, "resume_after": None}))
@@ -145,7 +153,7 @@ async def idle_sockets(
     async def one(account: Account) -> ClientConnection | None:
         async with gate:
             try:
-                return await open_socket(ws_url, account.token)
+                return await open_socket(ws_url, account.token, keepalive=False)
             except (OSError, RuntimeError, TimeoutError, FeatureMissing, ConnectionClosed):
                 return None
 
@@ -176,7 +184,9 @@ async def scenario_notify(ctx: Context) -> None:
         ctx.report.add(latency_row("alone", alone, lost, time.perf_counter() - started))
         async with AsyncExitStack() as stack:
             rss_before = ctx.app.rss_bytes()
+            opening = time.perf_counter()
             opened, refused = await idle_sockets(stack, ctx.app.ws_url, idlers)
+            opening = time.perf_counter() - opening
             await asyncio.sleep(2)
             rss_after = ctx.app.rss_bytes()
             started = time.perf_counter()
@@ -193,8 +203,13 @@ async def scenario_notify(ctx: Context) -> None:
                 rss_after_mib=round(rss_after / 2**20, 1),
                 bytes_per_idle_socket=round(per_socket),
                 idle_sockets_failed_to_open=refused,
+                seconds_to_open_idle_sockets=round(opening, 1),
+                load_average=[round(x, 2) for x in os.getloadavg()],
             )
-            row.note = f"{per_socket / 1024:.1f} KiB RSS per idle socket"
+            row.note = (
+                f"{per_socket / 1024:.1f} KiB RSS per idle socket; "
+                f"opened {opened / opening:.0f}/s, {refused} failed"
+            )
             ctx.report.add(row)
     ctx.report.target(
         "5 notify",

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 
 from bench.api import RECORD_BODY, Account
 from bench.environment import BenchEnvironment
-from healthrecords.adapters.sqlalchemy.repositories.record_pages import STATEMENTS
+from healthrecords.adapters.sqlalchemy.repositories.record_pages import ASSIGNED_STATEMENTS
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import load_settings
 from healthrecords.domain.records import Record, RecordType
@@ -125,7 +125,11 @@ async def vacuum(env: BenchEnvironment) -> None:
 
 async def all_files_plan(env: BenchEnvironment, doctor_id: str) -> str:
     """EXPLAIN ANALYZE of the repository's all-files statement: PostgreSQL's share."""
-    sql = str(STATEMENTS[(False, False)]).replace(":files", "$1").replace(":limit", "$2")
+    sql = (
+        str(ASSIGNED_STATEMENTS[(False, False)].element)
+        .replace(":doctor_id", "$1")
+        .replace(":limit", "$2")
+    )
     conn = await asyncpg.connect(env.asyncpg_dsn)
     try:
         files = await conn.fetchval(
@@ -135,7 +139,7 @@ async def all_files_plan(env: BenchEnvironment, doctor_id: str) -> str:
         )
         times, top = [], {}
         for _ in range(10):
-            raw = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, files, 21)
+            raw = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, UUID(doctor_id), 21)
             top = json.loads(raw)[0]
             times.append(top["Execution Time"])
     finally:

@@ -21,6 +21,10 @@ from saq.queue.redis import RedisQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from healthrecords.adapters.asyncpg.audit import GroupCommitAuditTrail
+from healthrecords.adapters.asyncpg.pool import DirectPool
+from healthrecords.adapters.asyncpg.read_work import DirectReadWork
+from healthrecords.adapters.asyncpg.records import DirectAssignmentFacts, DirectRecordReads
 from healthrecords.adapters.channels.publisher import ChannelsNotificationPublisher
 from healthrecords.adapters.channels.redis_backend import ResilientRedisPubSubBackend
 from healthrecords.adapters.channels.subscriber import BoundedSubscriber
@@ -44,7 +48,7 @@ from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.notifications import NotificationPublisher, NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
-from healthrecords.domain.ports.unit_of_work import UnitOfWork
+from healthrecords.domain.ports.unit_of_work import ReadWork, UnitOfWork
 from healthrecords.domain.services.accounts import AccountService
 from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
@@ -80,6 +84,8 @@ class Container:
     lifespans: list[AbstractAsyncContextManager[Any]] = field(default_factory=list)
     # Sessions whose statements each commit on their own (PostgreSQL only).
     statement_sessions: async_sessionmaker[AsyncSession] | None = None
+    # The lean read path's own asyncpg pool (PostgreSQL, unless turned off).
+    direct_pool: DirectPool | None = None
     database_outage: DatabaseOutage = field(default_factory=DatabaseOutage)
 
     def uow(self) -> UnitOfWork:
@@ -90,6 +96,23 @@ class Container:
         return SqlUnitOfWork(
             self.statement_sessions or self.sessions, self.cipher, self.database_outage
         )
+
+    @cached_property
+    def _direct_work(self) -> DirectReadWork | None:
+        # One for the process: statements draw their own connections, and the
+        # audit rows of concurrent reads are written together (group commit).
+        pool = self.direct_pool
+        if pool is None:
+            return None
+        return DirectReadWork(
+            DirectRecordReads(pool, self.cipher),
+            DirectAssignmentFacts(pool),
+            GroupCommitAuditTrail(pool),
+        )
+
+    def read_work(self) -> ReadWork:
+        """Record get and list: asyncpg directly on PostgreSQL, else statement_uow."""
+        return self._direct_work or self.statement_uow()
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -126,9 +149,7 @@ class Container:
 
     @cached_property
     def records(self) -> RecordService:
-        return RecordService(
-            self.uow, self.clock, self.notification_queue, reads=self.statement_uow
-        )
+        return RecordService(self.uow, self.clock, self.notification_queue, reads=self.read_work)
 
     @cached_property
     def patient_files(self) -> PatientFileService:
@@ -165,7 +186,11 @@ class Container:
     def notifications(self) -> NotificationService:
         assert self.notification_publisher is not None, "set by build_container"
         return NotificationService(
-            self.uow, self.clock, self.notification_publisher, self.notification_queue
+            self.uow,
+            self.clock,
+            self.notification_publisher,
+            self.notification_queue,
+            reads=self.statement_uow,
         )
 
     async def aclose(self) -> None:
@@ -204,6 +229,10 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         container.statement_sessions = create_session_factory(
             engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+        if settings.db_direct_reads:
+            direct = DirectPool(settings.database_url, settings.db_pool_size)
+            container.direct_pool = direct
+            container.closers.append(direct.aclose)
     container.readiness["database"] = lambda: _ping_database(engine)
     if settings.redis_url:
         # Blocking: a burst that needs more connections than the pool holds

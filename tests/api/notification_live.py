@@ -28,6 +28,7 @@ from healthrecords.config import Settings
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.users import Role, User
 from healthrecords.entrypoints.http.app import create_app
+from healthrecords.entrypoints.server import WS_PROTOCOL
 from healthrecords.entrypoints.worker.settings import build_worker
 from tests.clock import MovableClock
 
@@ -148,7 +149,10 @@ async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
     container = build_container(settings, clock=clock)
     app = create_app(settings, container)
     server = _InLoopServer(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+        # The WebSocket protocol `healthrecords serve` runs.
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", ws=WS_PROTOCOL
+        )
     )
     serving = asyncio.create_task(server.serve())
     worker_task = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -171,6 +172,30 @@ async def test_deactivating_the_account_closes_its_open_sockets(
             await uow.users.update(dataclasses.replace(user, is_active=False))
             await uow.commit()
         assert await closed_with(ws) == 4401
+
+
+async def test_deactivating_one_account_closes_only_its_sockets(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One read checks every socket's account; it must end only the deactivated one's.
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(account_check_interval=0.2))
+    users = [await live.user(Role.DOCTOR) for _ in range(5)]
+    async with contextlib.AsyncExitStack() as stack:
+        sockets = await asyncio.gather(
+            *(stack.enter_async_context(live.socket(u)) for u in users for _ in range(2))
+        )
+        gone = users[0]
+        async with live.container.uow() as uow:
+            user = await uow.users.get(gone.id)
+            assert user is not None
+            await uow.users.update(dataclasses.replace(user, is_active=False))
+            await uow.commit()
+
+        assert await asyncio.gather(*(closed_with(ws) for ws in sockets[:2])) == [4401, 4401]
+        for i, kept in enumerate(users[1:], start=1):
+            (note,) = await live.notify(kept.id)
+            for ws in sockets[2 * i : 2 * i + 2]:
+                assert (await recv(ws))["id"] == str(note)
 
 
 async def test_foreign_origin_is_refused(live: LiveServer) -> None:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import event
 
-from healthrecords.bootstrap import Container, build_container
-from healthrecords.config import Settings
+from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.users import Role
+from tests.integration.read_paths import statements as sent_statements
 from tests.integration.test_record_listing_cost import plan_nodes
 from tests.people import add_user
 
@@ -25,10 +23,8 @@ LIMIT = 5
 
 
 @pytest.fixture(scope="module")
-async def container(settings: Settings) -> AsyncIterator[Container]:
-    made = build_container(settings)
-    yield made
-    await made.aclose()
+def container(read_path: Container) -> Container:
+    return read_path
 
 
 async def doctor_with_files(container: Container, files: int) -> tuple[Actor, list[Record]]:
@@ -76,12 +72,6 @@ def newest(records: list[Record], kind: RecordType | None = None) -> list[UUID]:
 
 
 async def test_the_all_files_statement_does_not_grow_with_the_files(container: Container) -> None:
-    statements: list[tuple[str, Any]] = []
-
-    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
-        if "FROM health_record" in statement:
-            statements.append((statement, params))
-
     few_doctor, few = await doctor_with_files(container, 2)
     many_doctor, many = await doctor_with_files(container, 30)
     # The newest record of the 30 files is soft-deleted: no page shows it.
@@ -90,17 +80,14 @@ async def test_the_all_files_statement_does_not_grow_with_the_files(container: C
         await uow.records.soft_delete(gone.id, gone.recorded_at)
         await uow.commit()
     many.remove(gone)
-    sync_engine = container.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", capture)
-    try:
+    with sent_statements(container) as seen:
         small = await container.records.list(few_doctor, limit=LIMIT)
         first = await container.records.list(many_doctor, limit=LIMIT)
         second = await container.records.list(many_doctor, limit=LIMIT, cursor=first.next_cursor)
         typed = await container.records.list(
             many_doctor, record_type=RecordType.ALLERGY, limit=LIMIT
         )
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", capture)
+    statements = [(sql, params) for sql, params in seen if "FROM health_record" in sql]
 
     assert [r.id for r in small.items] == newest(few)[:LIMIT]
     assert [r.id for r in first.items] == newest(many)[:LIMIT]

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from healthrecords.bootstrap import Container, build_container
-from healthrecords.config import Settings
+from healthrecords.bootstrap import Container
 from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.users import Role
+from tests.integration.read_paths import statements as sent_statements
 from tests.people import add_user
 
 RECORDS = 3000
@@ -22,10 +21,8 @@ LIMIT = 20
 
 
 @pytest.fixture(scope="module")
-async def container(settings: Settings) -> AsyncIterator[Container]:
-    made = build_container(settings)
-    yield made
-    await made.aclose()
+def container(read_path: Container) -> Container:
+    return read_path
 
 
 def plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
@@ -61,20 +58,11 @@ async def test_a_page_reads_a_page_of_rows(container: Container) -> None:
     async with container.engine.begin() as conn:
         await conn.execute(text("ANALYZE health_record" if not embedded else "ANALYZE"))
 
-    statements: list[tuple[str, Any]] = []
-
-    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
-        if "FROM health_record" in statement:
-            statements.append((statement, params))
-
-    sync_engine = container.engine.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", capture)
-    try:
+    with sent_statements(container) as seen:
         first = await container.records.list(patient, limit=LIMIT)
         await container.records.list(patient, limit=LIMIT, cursor=first.next_cursor)
         await container.records.list(patient, record_type=RecordType.ALLERGY, limit=LIMIT)
-    finally:
-        event.remove(sync_engine, "before_cursor_execute", capture)
+    statements = [(sql, params) for sql, params in seen if "FROM health_record" in sql]
     assert len(statements) == 3
     for statement, params in statements:
         if embedded:

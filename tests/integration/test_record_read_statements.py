@@ -2,56 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import event
 
-from healthrecords.bootstrap import Container, build_container
-from healthrecords.config import Settings
+from healthrecords.bootstrap import Container
 from healthrecords.domain.errors import NotFound
 from healthrecords.domain.records import RecordType
 from healthrecords.domain.services.records import NewRecord
 from healthrecords.domain.users import Role
+from tests.integration.read_paths import statements, verbs
 from tests.people import add_user
 
 
-@pytest.fixture(scope="module")
-async def container(settings: Settings) -> AsyncIterator[Container]:
-    made = build_container(settings)
-    yield made
-    await made.aclose()
-
-
-@pytest.fixture(scope="module")
-async def postgres_container(production_settings: Settings) -> AsyncIterator[Container]:
-    # Embedded SQLite keeps its transaction for reads (no network round trips).
-    made = build_container(production_settings)
-    yield made
-    await made.aclose()
-
-
-@contextmanager
-def statements(container: Container) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def capture(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        # Embedded mode's in-process notification sweep shares the engine.
-        if "notification" not in statement:
-            seen.append(statement.split(None, 1)[0].upper())
-
-    engine = container.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-
-
-async def test_a_doctors_read_is_one_select_and_one_insert(container: Container) -> None:
+async def test_a_doctors_read_is_one_select_and_one_insert(read_path: Container) -> None:
+    container = read_path
     patient = await add_user(container, Role.PATIENT)
     doctor = await add_user(container, Role.DOCTOR)
     record = await container.records.create(
@@ -62,27 +28,27 @@ async def test_a_doctors_read_is_one_select_and_one_insert(container: Container)
     with statements(container) as seen:
         read = await container.records.get(doctor, record.id)
     assert read.content == "c"
-    assert seen == ["SELECT", "INSERT"]
+    assert verbs(seen) == ["SELECT", "INSERT"]
 
     await container.assignments.revoke(patient, assigned.assignment.id)
     with statements(container) as seen, pytest.raises(NotFound):
         await container.records.get(doctor, record.id)
     # The refusal is audited too: the same single read, then the denied row.
-    assert seen == ["SELECT", "INSERT"]
+    assert verbs(seen) == ["SELECT", "INSERT"]
 
     with statements(container) as seen, pytest.raises(NotFound):
         await container.records.get(doctor, uuid4())
-    assert seen == ["SELECT", "INSERT"]
+    assert verbs(seen) == ["SELECT", "INSERT"]
 
 
 async def test_a_read_opens_no_transaction_on_postgresql(
-    postgres_container: Container, monkeypatch: pytest.MonkeyPatch
+    postgres_read_path: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its only write is the audit row, one statement committed on its own before
     the answer: BEGIN and COMMIT would be two round trips guarding nothing."""
     import asyncpg
 
-    container = postgres_container
+    container = postgres_read_path
 
     patient = await add_user(container, Role.PATIENT)
     record = await container.records.create(
@@ -99,7 +65,7 @@ async def test_a_read_opens_no_transaction_on_postgresql(
     with statements(container) as seen:
         await container.records.get(patient, record.id)
         await container.records.list(patient)
-    assert seen == ["SELECT", "INSERT", "SELECT", "INSERT"]
+    assert verbs(seen) == ["SELECT", "INSERT", "SELECT", "INSERT"]
     assert opened == []
     # The audit rows were committed: another connection sees them.
     async with container.engine.connect() as conn:

@@ -136,6 +136,14 @@ async def test_visible_files(assignments: MemoryAssignmentRepository) -> None:
     assert await policy.visible_files(admin, assignments) == []
 
 
+def test_only_doctors_read_every_file_by_assignment() -> None:
+    # Their files are those visible_files gives them: the active assignments.
+    assert policy.reads_files_by_assignment(doctor)
+    assert policy.reads_files_by_assignment(revoked_doctor)
+    assert not policy.reads_files_by_assignment(patient)
+    assert not policy.reads_files_by_assignment(admin)
+
+
 def test_assignment_decisions() -> None:
     a = Assignment(
         id=uuid4(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +21,7 @@ from healthrecords.adapters.channels.wire import RESYNC, notification_channel
 from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.users import Role
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
 from healthrecords.entrypoints.http.sockets.limits import SetupLine, Timings
 from healthrecords.entrypoints.http.sockets.protocol import Disconnected
 from healthrecords.entrypoints.http.sockets.session import NotificationSocket
@@ -101,7 +102,7 @@ class Harness:
         session = NotificationSocket(
             transport,
             authenticate=authenticate,
-            account_active=_always_active,
+            watch=_always_active(),
             service=self.service,
             channels=self.plugin,
             namespace=NAMESPACE,
@@ -183,14 +184,16 @@ class FlakyBackend(MemoryChannelsBackend):
 
 async def test_a_failed_subscribe_closes_1013_and_the_next_socket_works() -> None:
     backend = FlakyBackend()
-    plugin = ChannelsPlugin(backend, arbitrary_channels_allowed=True)
+    plugin = ChannelsPlugin(
+        backend, arbitrary_channels_allowed=True, subscriber_class=BoundedSubscriber
+    )
     async with plugin:
         h = Harness(NotificationsWorld(), plugin, backend, uuid4())
         transport = FakeTransport()
         session = NotificationSocket(
             transport,
             authenticate=lambda token: _claims(h),
-            account_active=_always_active,
+            watch=_always_active(),
             service=h.service,
             channels=plugin,
             namespace=NAMESPACE,
@@ -218,8 +221,13 @@ async def _claims(h: Harness) -> AccessClaims:
     )
 
 
-async def _always_active(_: UUID) -> bool:
-    return True
+def _always_active() -> AccountWatch:
+    """A watch that finds every account active."""
+
+    async def active_roles(user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
+        return dict.fromkeys(user_ids, Role.DOCTOR)
+
+    return AccountWatch(active_roles)
 
 
 async def test_a_socket_that_waits_too_long_to_be_set_up_closes_1013() -> None:
@@ -229,7 +237,7 @@ async def test_a_socket_that_waits_too_long_to_be_set_up_closes_1013() -> None:
         session = NotificationSocket(
             transport,
             authenticate=lambda token: _claims(h),
-            account_active=_always_active,
+            watch=_always_active(),
             service=h.service,
             channels=h.plugin,
             namespace=NAMESPACE,

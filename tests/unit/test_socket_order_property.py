@@ -107,7 +107,7 @@ async def _connection(
     session = NotificationSocket(
         link,
         authenticate=lambda token: _claims(h),
-        account_active=_always_active,
+        watch=_always_active(),
         service=h.service,
         channels=h.plugin,
         namespace=NAMESPACE,

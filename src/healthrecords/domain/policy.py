@@ -24,7 +24,7 @@ from uuid import UUID
 
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
-from healthrecords.domain.ports.assignments import AssignmentRepository
+from healthrecords.domain.ports.assignments import AssignmentFacts
 from healthrecords.domain.records import FetchedRecord, Record
 from healthrecords.domain.users import Role
 
@@ -48,14 +48,14 @@ def sees_file_given(actor: Actor, patient_id: UUID, assigned: bool) -> bool:
     return False
 
 
-async def sees_file(actor: Actor, patient_id: UUID, assignments: AssignmentRepository) -> bool:
+async def sees_file(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> bool:
     assigned = actor.role is Role.DOCTOR and (
         await assignments.get_active(actor.id, patient_id) is not None
     )
     return sees_file_given(actor, patient_id, assigned)
 
 
-async def visible_files(actor: Actor, assignments: AssignmentRepository) -> Sequence[UUID]:
+async def visible_files(actor: Actor, assignments: AssignmentFacts) -> Sequence[UUID]:
     """Every patient file the caller may read (empty for admins)."""
     if actor.role is Role.PATIENT:
         return [actor.id]
@@ -64,8 +64,18 @@ async def visible_files(actor: Actor, assignments: AssignmentRepository) -> Sequ
     return []
 
 
+def reads_files_by_assignment(actor: Actor) -> bool:
+    """Is the caller's every-file read the files of its active assignments?
+
+    True for doctors: the store reads those files with the records
+    (`RecordReads.list_assigned`), each seen because assigned, as
+    `sees_file_given` rules; other roles' files come from `visible_files`.
+    """
+    return actor.role is Role.DOCTOR
+
+
 async def list_records(
-    actor: Actor, patient_id: UUID | None, assignments: AssignmentRepository
+    actor: Actor, patient_id: UUID | None, assignments: AssignmentFacts
 ) -> Decision:
     if actor.role is Role.ADMIN:
         return FORBIDDEN
@@ -74,9 +84,7 @@ async def list_records(
     return ALLOW
 
 
-async def create_record(
-    actor: Actor, patient_id: UUID, assignments: AssignmentRepository
-) -> Decision:
+async def create_record(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> Decision:
     if actor.role is Role.PATIENT:
         # Patients write only their own file, whether or not the other exists.
         return ALLOW if patient_id == actor.id else FORBIDDEN
@@ -86,7 +94,7 @@ async def create_record(
 
 
 async def read_record(
-    actor: Actor, record: Record | None, assignments: AssignmentRepository
+    actor: Actor, record: Record | None, assignments: AssignmentFacts
 ) -> Decision:
     if record is None or not await sees_file(actor, record.patient_id, assignments):
         return HIDDEN
@@ -103,7 +111,7 @@ def read_fetched(actor: Actor, fetched: FetchedRecord | None) -> Decision:
 
 
 async def update_record(
-    actor: Actor, record: Record | None, assignments: AssignmentRepository
+    actor: Actor, record: Record | None, assignments: AssignmentFacts
 ) -> Decision:
     if (seen := await read_record(actor, record, assignments)) is not ALLOW or record is None:
         return seen
@@ -114,16 +122,14 @@ async def update_record(
 
 
 async def delete_record(
-    actor: Actor, record: Record | None, assignments: AssignmentRepository
+    actor: Actor, record: Record | None, assignments: AssignmentFacts
 ) -> Decision:
     if (seen := await read_record(actor, record, assignments)) is not ALLOW:
         return seen
     return ALLOW if actor.role is Role.PATIENT else FORBIDDEN
 
 
-async def annotate(
-    actor: Actor, record: Record | None, assignments: AssignmentRepository
-) -> Decision:
+async def annotate(actor: Actor, record: Record | None, assignments: AssignmentFacts) -> Decision:
     if (seen := await read_record(actor, record, assignments)) is not ALLOW:
         return seen
     return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
@@ -134,9 +140,7 @@ read_annotations = read_record
 read_record_versions = read_record
 
 
-async def read_patient(
-    actor: Actor, patient_id: UUID, assignments: AssignmentRepository
-) -> Decision:
+async def read_patient(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> Decision:
     """The patient's own entry (name) is part of its file: whoever reads the file."""
     return ALLOW if await sees_file(actor, patient_id, assignments) else HIDDEN
 

@@ -12,6 +12,9 @@ from healthrecords.entrypoints.guarded_http import GuardedH11Protocol, ServerCon
 
 APP = "healthrecords.entrypoints.http.asgi:app_factory"
 EVENT_LOOP = "healthrecords.entrypoints.event_loop:new_event_loop"
+# websockets' Sans-I/O protocol: timers, not three tasks per connection as the
+# legacy one runs (keepalive, data transfer, closing) for every idle socket.
+WS_PROTOCOL = "websockets-sansio"
 
 
 def tcp_socket(host: str, port: int) -> socket.socket:
@@ -59,6 +62,7 @@ def serve(
         # Notification frames are a few hundred bytes: per-message deflate
         # would save nothing and costs ~50 KiB of zlib state per idle socket.
         ws_per_message_deflate=False,
+        ws=WS_PROTOCOL,
     )
     if workers == 1:
         uvicorn.Server(config).run()

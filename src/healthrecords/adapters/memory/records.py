@@ -50,6 +50,20 @@ class MemoryRecordRepository:
         found.sort(key=lambda r: (r.recorded_at, r.id), reverse=True)
         return found[:limit]
 
+    async def list_assigned(
+        self,
+        doctor_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        files = {
+            a.patient_id
+            for a in self._assignments.values()
+            if a.active and a.doctor_id == doctor_id
+        }
+        return await self.list(list(files), record_type, limit, after)
+
     async def update(self, record: Record, expected_version: int) -> bool:
         stored = await self.get(record.id)
         if stored is None or stored.version != expected_version:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,10 @@ class MemoryUserRepository:
     async def update(self, user: User) -> None:
         if user.id in self._rows:
             self._rows[user.id] = user
+
+    async def active_roles(self, user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
+        found = (self._rows.get(user_id) for user_id in user_ids)
+        return {u.id: u.role for u in found if u is not None and u.is_active}
 
     async def list(self, role: Role | None = None) -> Sequence[User]:
         users = sorted(self._rows.values(), key=lambda u: (u.created_at, u.id))

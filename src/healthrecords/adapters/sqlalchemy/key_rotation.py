@@ -26,8 +26,8 @@ from healthrecords.adapters.sqlalchemy.models import (
 )
 from healthrecords.adapters.sqlalchemy.repositories.annotations import TABLE as ANNOTATIONS
 from healthrecords.adapters.sqlalchemy.repositories.idempotency import TABLE as IDEMPOTENCY
+from healthrecords.adapters.sqlalchemy.repositories.record_rows import TABLE as RECORDS
 from healthrecords.adapters.sqlalchemy.repositories.record_versions import version_aad
-from healthrecords.adapters.sqlalchemy.repositories.records import TABLE as RECORDS
 from healthrecords.domain.errors import StoredDataUnreadable
 
 log = logging.getLogger(__name__)

@@ -9,14 +9,22 @@ from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.pagination import Cursor
 
 
-class AssignmentRepository(Protocol):
+class AssignmentFacts(Protocol):
+    """The assignment facts the access policy reads on every request."""
+
+    async def get_active(self, doctor_id: UUID, patient_id: UUID) -> Assignment | None: ...
+
+    async def assigned_files(self, doctor_id: UUID) -> Sequence[UUID]:
+        """The patient ids of the doctor's active assignments, in id order."""
+        ...
+
+
+class AssignmentRepository(AssignmentFacts, Protocol):
     async def add(self, assignment: Assignment) -> None:
         """Store a new active assignment; Conflict if one is already active."""
         ...
 
     async def get(self, assignment_id: UUID) -> Assignment | None: ...
-
-    async def get_active(self, doctor_id: UUID, patient_id: UUID) -> Assignment | None: ...
 
     async def list(
         self,
@@ -35,10 +43,6 @@ class AssignmentRepository(Protocol):
         after: Cursor | None,
     ) -> Sequence[Assignment]:
         """Newest first by (created_at, id), strictly after the cursor."""
-        ...
-
-    async def assigned_files(self, doctor_id: UUID) -> Sequence[UUID]:
-        """The patient ids of the doctor's active assignments, in id order."""
         ...
 
     async def revoke(self, assignment_id: UUID, at: datetime, by: UUID) -> bool:

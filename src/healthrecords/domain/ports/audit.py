@@ -9,14 +9,19 @@ from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.pagination import Cursor
 
 
-class AuditLog(Protocol):
-    """Append-only: there is deliberately no update or delete."""
+class AuditTrail(Protocol):
+    """Appending to the trail; a write that returns has been committed, or is
+    committed with the caller's unit of work."""
 
     async def add(self, event: AuditEvent) -> None: ...
 
     async def add_many(self, events: Sequence[AuditEvent]) -> None:
         """All of `events` in one write (one statement on a database)."""
         ...
+
+
+class AuditLog(AuditTrail, Protocol):
+    """Append-only: there is deliberately no update or delete."""
 
     async def list(
         self,

@@ -9,8 +9,9 @@ from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
 
-class RecordRepository(Protocol):
-    async def add(self, record: Record) -> None: ...
+class RecordReads(Protocol):
+    """What the read use cases (get, list) need: the lean read path implements
+    only this (adapters/asyncpg); the full repository below includes it."""
 
     async def get(self, record_id: UUID) -> Record | None:
         """The record unless it is soft-deleted."""
@@ -29,6 +30,21 @@ class RecordRepository(Protocol):
     ) -> Sequence[Record]:
         """Newest first by (recorded_at, id), strictly after the cursor."""
         ...
+
+    async def list_assigned(
+        self,
+        doctor_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        """`list` over the files of the doctor's active assignments, read with
+        the records (no list of file ids travels to the store and back)."""
+        ...
+
+
+class RecordRepository(RecordReads, Protocol):
+    async def add(self, record: Record) -> None: ...
 
     async def update(self, record: Record, expected_version: int) -> bool:
         """Store `record` if the stored version is still `expected_version`."""

@@ -5,13 +5,13 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from healthrecords.domain.ports.annotations import AnnotationRepository
-from healthrecords.domain.ports.assignments import AssignmentRepository
-from healthrecords.domain.ports.audit import AuditLog
+from healthrecords.domain.ports.assignments import AssignmentFacts, AssignmentRepository
+from healthrecords.domain.ports.audit import AuditLog, AuditTrail
 from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
-from healthrecords.domain.ports.records import RecordRepository
+from healthrecords.domain.ports.records import RecordReads, RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
 from healthrecords.domain.ports.users import UserRepository
 
@@ -45,3 +45,38 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class AuditedWork(Protocol):
+    """What denying an attempt needs: drop the work, append to the trail, commit."""
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class ReadWork(AuditedWork, Protocol):
+    """The read use cases' work: facts and records read, then the audit row
+    written. Any UnitOfWork is one; the lean read path (adapters/asyncpg) is
+    only this. A read returns its data only once its audit row is committed."""
+
+    @property
+    def records(self) -> RecordReads: ...
+
+    @property
+    def assignments(self) -> AssignmentFacts: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+ReadWorkFactory = Callable[[], ReadWork]

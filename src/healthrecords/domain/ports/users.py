@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -18,6 +18,10 @@ class UserRepository(Protocol):
     async def get_by_email(self, email: str) -> User | None: ...
 
     async def update(self, user: User) -> None: ...
+
+    async def active_roles(self, user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
+        """The role of each of `user_ids` whose account is active; the others are absent."""
+        ...
 
     async def list(self, role: Role | None = None) -> Sequence[User]: ...
 

@@ -32,8 +32,12 @@ class NotificationService:
         *,
         sweep_after: timedelta = timedelta(seconds=5),
         sweep_batch: int = 1000,
+        reads: UnitOfWorkFactory | None = None,
     ) -> None:
+        """`reads` serves what a socket reads (resume point, last seq, replay):
+        one statement each, so without BEGIN/ROLLBACK round trips."""
         self._uow = uow
+        self._reads = reads or uow
         self._clock = clock
         self._publisher = publisher
         self._queue = queue
@@ -111,18 +115,18 @@ class NotificationService:
         """The seq after which to replay: 0 for everything, else that notification's."""
         if after is None:
             return 0
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             return await self._resolve(uow, recipient_id, after, "after")
 
     async def last_seq(self, recipient_id: UUID) -> int:
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             return await uow.notifications.last_seq(recipient_id)
 
     async def replay(
         self, recipient_id: UUID, after_seq: int, limit: int = REPLAY_BATCH
     ) -> Sequence[Notification]:
         """The next batch of the recipient's notifications after `after_seq`, oldest first."""
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             return await uow.notifications.list_for(recipient_id, after_seq=after_seq, limit=limit)
 
     async def deliver(self, notification_id: UUID) -> bool:

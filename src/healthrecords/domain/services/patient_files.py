@@ -12,6 +12,7 @@ import heapq
 import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from healthrecords.domain import policy
@@ -55,12 +56,7 @@ class PatientFileService:
         async with self._reads() as uow:
             decision = await policy.read_patient(actor, patient_id, uow.assignments)
             await enforce(uow, actor, decision, target, now)
-            user = await uow.users.get(patient_id)
-            if user is None or user.role is not Role.PATIENT:
-                await deny(uow, actor, policy.HIDDEN, target, now)
-            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
-            await uow.commit()
-        return user
+            return await _person(uow, actor, target, now, patient_id, Role.PATIENT)
 
     async def practitioner(self, actor: Actor, doctor_id: UUID) -> User:
         """Not a read of any one file: audited under no patient."""
@@ -70,12 +66,7 @@ class PatientFileService:
             files = await policy.visible_files(actor, uow.assignments)
             contributed = bool(files) and await uow.contributions.contributed(doctor_id, files)
             await enforce(uow, actor, policy.read_practitioner(actor, contributed), target, now)
-            user = await uow.users.get(doctor_id)
-            if user is None or user.role is not Role.DOCTOR:
-                await deny(uow, actor, policy.HIDDEN, target, now)
-            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
-            await uow.commit()
-        return user
+            return await _person(uow, actor, target, now, doctor_id, Role.DOCTOR)
 
     async def record(
         self, actor: Actor, record_id: UUID, types: Collection[RecordType]
@@ -144,6 +135,18 @@ class PatientFileService:
         return FilePage(
             patient=patient, records=records, doctors=doctors, next_cursor=_next(found, limit)
         )
+
+
+async def _person(
+    uow: UnitOfWork, actor: Actor, target: Target, now: datetime, user_id: UUID, role: Role
+) -> User:
+    """The user, audited as read; hidden unless they hold `role` (an id names one kind only)."""
+    user = await uow.users.get(user_id)
+    if user is None or user.role is not role:
+        await deny(uow, actor, policy.HIDDEN, target, now)
+    await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
+    await uow.commit()
+    return user
 
 
 async def _records(

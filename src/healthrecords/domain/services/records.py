@@ -18,7 +18,7 @@ from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
-from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.ports.unit_of_work import ReadWork, ReadWorkFactory, UnitOfWorkFactory
 from healthrecords.domain.records import (
     CONTENT_MAX_BYTES,
     TITLE_MAX_CHARS,
@@ -79,12 +79,12 @@ class RecordService:
         uow: UnitOfWorkFactory,
         clock: Clock,
         queue: NotificationQueue,
-        reads: UnitOfWorkFactory | None = None,
+        reads: ReadWorkFactory | None = None,
     ) -> None:
         """`reads` serves get and list, whose one write is the audit row: a single
         statement, so it may commit on its own (no BEGIN/COMMIT round trips)."""
         self._uow = uow
-        self._reads = reads or uow
+        self._reads: ReadWorkFactory = reads or uow
         self._clock = clock
         self._queue = queue
 
@@ -172,14 +172,7 @@ class RecordService:
             target = Target(action="record.list", type="record", patient_id=patient_id)
             decision = await policy.list_records(actor, patient_id, uow.assignments)
             await enforce(uow, actor, decision, target, now)
-            files = (
-                [patient_id]
-                if patient_id is not None
-                else await policy.visible_files(actor, uow.assignments)
-            )
-            found = (
-                list(await uow.records.list(files, record_type, limit + 1, after)) if files else []
-            )
+            found = list(await self._page(uow, actor, patient_id, record_type, limit, after))
             items = found[:limit]
             events = [
                 audit_event(actor, dataclasses.replace(target, patient_id=p), Outcome.SUCCESS, now)
@@ -190,6 +183,25 @@ class RecordService:
         more = len(found) > limit
         next_cursor = Cursor(items[-1].recorded_at, items[-1].id).encode() if more else None
         return Page(items, next_cursor)
+
+    @staticmethod
+    async def _page(
+        uow: ReadWork,
+        actor: Actor,
+        patient_id: UUID | None,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> Sequence[Record]:
+        """One more than `limit` of the asked-for file, or of every visible file."""
+        if patient_id is None and policy.reads_files_by_assignment(actor):
+            return await uow.records.list_assigned(actor.id, record_type, limit + 1, after)
+        files = (
+            [patient_id]
+            if patient_id is not None
+            else await policy.visible_files(actor, uow.assignments)
+        )
+        return await uow.records.list(files, record_type, limit + 1, after) if files else []
 
     async def update(
         self,

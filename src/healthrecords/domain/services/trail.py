@@ -11,7 +11,7 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.errors import Forbidden, NotFound
 from healthrecords.domain.policy import Decision
-from healthrecords.domain.ports.unit_of_work import UnitOfWork
+from healthrecords.domain.ports.unit_of_work import AuditedWork
 
 NOT_FOUND = {
     "record": "No such record.",
@@ -46,7 +46,7 @@ def audit_event(actor: Actor, target: Target, outcome: Outcome, at: datetime) ->
 
 
 async def enforce(
-    uow: UnitOfWork, actor: Actor, decision: Decision, target: Target, at: datetime
+    uow: AuditedWork, actor: Actor, decision: Decision, target: Target, at: datetime
 ) -> None:
     """Return if allowed; else audit the denied attempt, commit it, and raise."""
     if decision is Decision.ALLOW:
@@ -55,7 +55,7 @@ async def enforce(
 
 
 async def deny(
-    uow: UnitOfWork, actor: Actor, decision: Decision, target: Target, at: datetime
+    uow: AuditedWork, actor: Actor, decision: Decision, target: Target, at: datetime
 ) -> NoReturn:
     hidden = decision is Decision.HIDDEN
     await audit_alone(uow, actor, target, Outcome.NOT_FOUND if hidden else Outcome.DENIED, at)
@@ -65,7 +65,7 @@ async def deny(
 
 
 async def audit_alone(
-    uow: UnitOfWork, actor: Actor, target: Target, outcome: Outcome, at: datetime
+    uow: AuditedWork, actor: Actor, target: Target, outcome: Outcome, at: datetime
 ) -> None:
     """Drop whatever this unit of work wrote and commit only the trail entry."""
     await uow.rollback()

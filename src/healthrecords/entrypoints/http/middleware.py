@@ -2,6 +2,10 @@
 
 Headers are added in a `before_send` hook, which also sees the answers
 Litestar gives before any middleware runs (unknown routes, wrong methods).
+It is the one pass over a response's headers: it also notes the status for
+the access log and adds what middleware left in the scope's state (the rate
+limit's headers), so no middleware wraps `send` for itself. The fixed
+headers are built once.
 """
 
 from __future__ import annotations
@@ -43,16 +47,28 @@ def security_headers(path: str, hsts_max_age: int) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+# Keys in the scope's state: the answer's status (for the access log), and
+# headers a middleware wants on the answer.
+STATUS = "response_status"
+EXTRA_HEADERS = "extra_response_headers"
+
+
 def security_headers_hook(hsts_max_age: int) -> BeforeMessageSendHookHandler:
+    api = security_headers("/api", hsts_max_age)
+    docs = security_headers("/schema", hsts_max_age)
+
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
         state = scope.setdefault("state", {})
+        state[STATUS] = message["status"]
         request_id = state.setdefault("request_id", uuid.uuid4().hex)
         # Health data and tokens must never sit in a shared or browser cache.
-        headers = [h for h in message.get("headers", []) if h[0].lower() != b"cache-control"]
+        headers = [h for h in message.get("headers", ()) if h[0].lower() != b"cache-control"]
         headers.append((b"x-request-id", request_id.encode()))
-        headers.extend(security_headers(scope["path"], hsts_max_age))
+        headers.extend(docs if scope["path"].startswith("/schema") else api)
+        if extra := state.get(EXTRA_HEADERS):
+            headers.extend(extra)
         message["headers"] = headers
 
     return add_headers
@@ -66,19 +82,12 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         started = time.perf_counter()
-        status = 0
         path = scope["path"]
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
         try:
-            await app(scope, receive, send_wrapper)
+            await app(scope, receive, send)
         finally:
             if scope["type"] == ScopeType.HTTP:
                 log.info(
@@ -86,7 +95,8 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
                     extra={
                         "method": scope.get("method", ""),
                         "path": path,
-                        "status": status,
+                        # Noted by the headers hook; 0 if no answer was started.
+                        "status": state.get(STATUS, 0),
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     },
                 )

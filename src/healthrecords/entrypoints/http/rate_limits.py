@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from healthrecords.bootstrap import Container
+from healthrecords.entrypoints.http.middleware import EXTRA_HEADERS
 from healthrecords.entrypoints.http.rate_limit_counters import (
     FailOpenCounter,
     MemoryWindowCounter,
@@ -98,7 +98,11 @@ class AddressRateLimitMiddleware(ASGIMiddleware):
                 key = f"{decisive.limit.name}:{address}"
                 self._remember_over(key, decisive)
                 raise TooManyRequestsException(headers=decisive.headers())
-            send = _adding_headers(send, decisive.headers())
+            # Added by the response-headers hook, in its one pass over the headers.
+            scope.setdefault("state", {})[EXTRA_HEADERS] = [
+                (name.lower().encode(), value.encode())
+                for name, value in decisive.headers().items()
+            ]
         await next_app(scope, receive, send)
 
     def _refuse_if_known_over(self, keys: list[str]) -> None:
@@ -120,18 +124,6 @@ class AddressRateLimitMiddleware(ASGIMiddleware):
         # The window ends no sooner than `reset` whole seconds from now, less
         # the one second the count's rounding can add.
         self._over[key] = (now + standing.reset - 1, standing.limit)
-
-
-def _adding_headers(send: Send, headers: dict[str, str]) -> Send:
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message.setdefault("headers", [])
-            response_headers = MutableScopeHeaders(message)
-            for key, value in headers.items():
-                response_headers[key] = value
-        await send(message)
-
-    return send_with_headers
 
 
 def window_counter(container: Container) -> WindowCounter:

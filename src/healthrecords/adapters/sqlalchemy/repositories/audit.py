@@ -34,7 +34,7 @@ def _to_event(row: AuditEventRow) -> AuditEvent:
     )
 
 
-def _values(event: AuditEvent) -> dict[str, object]:
+def row_values(event: AuditEvent) -> dict[str, object]:
     return {
         "id": event.id,
         "occurred_at": event.occurred_at,
@@ -61,12 +61,12 @@ class SqlAuditLog:
         # ORM's flush (identity map, dependency sort, state events) is pure
         # overhead. Every other repository flushes its own adds, so nothing
         # pending relies on this call to reach the database.
-        await self._session.execute(INSERT_EVENT, _values(event))
+        await self._session.execute(INSERT_EVENT, row_values(event))
 
     async def add_many(self, events: Sequence[AuditEvent]) -> None:
         # A list of parameter sets: SQLAlchemy sends one multi-row INSERT.
         if events:
-            await self._session.execute(INSERT_EVENT, [_values(e) for e in events])
+            await self._session.execute(INSERT_EVENT, [row_values(e) for e in events])
 
     async def list(
         self,

@@ -15,12 +15,17 @@ request. Its cost is one index-only lookup per file plus a page per few files:
 
 from __future__ import annotations
 
-from sqlalchemy import TextClause, text
+from typing import Any, cast
+
+from sqlalchemy import Table, text
+from sqlalchemy.sql.selectable import TextualSelect
+
+from healthrecords.adapters.sqlalchemy.models import RecordRow
 
 _PAGE = """
 WITH heads AS MATERIALIZED (
     SELECT f.patient_id, k.recorded_at, k.id
-    FROM unnest(CAST(:files AS uuid[])) AS f(patient_id)
+    FROM {files} AS f(patient_id)
     CROSS JOIN LATERAL (
         SELECT i.recorded_at, i.id FROM health_record AS i
         WHERE i.patient_id = f.patient_id AND i.deleted_at IS NULL{kind}{after}
@@ -44,15 +49,42 @@ WITH heads AS MATERIALIZED (
     ORDER BY k.recorded_at DESC, k.id DESC
     LIMIT :limit
 )
-SELECT h.* FROM top JOIN health_record AS h ON h.id = top.id
+SELECT {columns} FROM top JOIN health_record AS h ON h.id = top.id
 ORDER BY h.recorded_at DESC, h.id DESC
 """
 _KIND = " AND i.record_type = :record_type"
 _AFTER = " AND (i.recorded_at, i.id) < (CAST(:after_at AS timestamptz), CAST(:after_id AS uuid))"
 
+# advanced-alchemy's sentinel column is no part of a record.
+COLUMNS = [c for c in cast(Table, RecordRow.__table__).columns if c.name != "sa_orm_sentinel"]
+
+
+# The files: named in a uuid[], or those of the doctor's active assignments
+# (an index-only scan of uq_assignment_active), read in the same statement.
+_NAMED = "unnest(CAST(:files AS uuid[]))"
+_ASSIGNED = (
+    "(SELECT a.patient_id FROM assignment AS a"
+    " WHERE a.doctor_id = CAST(:doctor_id AS uuid) AND a.revoked_at IS NULL)"
+)
+
+
+def _statement(kind: bool, after: bool, files: str = _NAMED) -> TextualSelect:
+    page = _PAGE.format(
+        files=files,
+        kind=_KIND if kind else "",
+        after=_AFTER if after else "",
+        columns=", ".join(f"h.{c.name}" for c in COLUMNS),
+    )
+    # Typed result columns: rows come back converted like any select's.
+    return text(page).columns(*COLUMNS)
+
+
 # (filtered by record type, after a cursor) -> statement
-STATEMENTS: dict[tuple[bool, bool], TextClause] = {
-    (kind, after): text(_PAGE.format(kind=_KIND if kind else "", after=_AFTER if after else ""))
+STATEMENTS: dict[tuple[bool, bool], Any] = {
+    (kind, after): _statement(kind, after) for kind in (False, True) for after in (False, True)
+}
+ASSIGNED_STATEMENTS: dict[tuple[bool, bool], Any] = {
+    (kind, after): _statement(kind, after, _ASSIGNED)
     for kind in (False, True)
     for after in (False, True)
 }

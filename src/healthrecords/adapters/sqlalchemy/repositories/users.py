@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from uuid import UUID
 
 from sqlalchemy import select, tuple_
@@ -11,6 +11,9 @@ from healthrecords.adapters.sqlalchemy.models import UserRow
 from healthrecords.domain.errors import Conflict
 from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.users import Role, User
+
+# Bound parameters per IN list: far under asyncpg's 32,767 and SQLite's 32,766.
+IDS_PER_STATEMENT = 5000
 
 
 def _to_user(row: UserRow) -> User:
@@ -69,6 +72,19 @@ class SqlUserRepository:
         row.password_hash = user.password_hash
         row.updated_at = user.updated_at
         await self._session.flush()
+
+    async def active_roles(self, user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
+        ids = list(user_ids)
+        roles: dict[UUID, Role] = {}
+        for start in range(0, len(ids), IDS_PER_STATEMENT):
+            chunk = ids[start : start + IDS_PER_STATEMENT]
+            rows = await self._session.execute(
+                select(UserRow.id, UserRow.role).where(
+                    UserRow.id.in_(chunk), UserRow.is_active.is_(True)
+                )
+            )
+            roles.update((user_id, Role(role)) for user_id, role in rows)
+        return roles
 
     async def list(self, role: Role | None = None) -> Sequence[User]:
         query = select(UserRow).order_by(UserRow.created_at, UserRow.id)

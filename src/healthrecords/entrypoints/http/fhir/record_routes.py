@@ -6,19 +6,17 @@ from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import DEFAULT_LIMIT
 from healthrecords.domain.records import RecordType
-from healthrecords.entrypoints.http.fhir.answers import SECURITY, fhir
+from healthrecords.entrypoints.http.fhir.answers import fhir, signed_get
 from healthrecords.entrypoints.http.fhir.bundles import MATCH, searchset
-from healthrecords.entrypoints.http.fhir.media import FHIR_JSON
-from healthrecords.entrypoints.http.fhir.openapi import SIGNED, fhir_responses
+from healthrecords.entrypoints.http.fhir.read_route import read_route
 from healthrecords.entrypoints.http.fhir.resources import RECORD_TYPES, Json, record_resource
 from healthrecords.entrypoints.http.fhir.search_params import (
     Category,
@@ -52,34 +50,24 @@ async def _search(
 def record_routes(resource_type: str) -> list[HTTPRouteHandler]:
     types = RECORD_TYPES[resource_type]
 
-    @get(
-        f"/{resource_type}/{{resource_id:uuid}}",
-        summary=f"Read a {resource_type}",
+    async def load(container: Container, actor: Actor, record_id: UUID) -> tuple[Json, int]:
+        item = await container.patient_files.record(actor, record_id, types)
+        return record_resource(item), item.record.version
+
+    read = read_route(
+        resource_type,
+        f"Read a {resource_type}",
+        load,
         operation_id=f"FhirRead{resource_type}",
         name=f"fhir-read-{resource_type}",
-        security=SECURITY,
-        media_type=FHIR_JSON,
-        responses=fhir_responses(*SIGNED),
     )
-    async def read(
-        request: Request[Any, Any, Any],
-        container: NamedDependency[Container],
-        actor: NamedDependency[Actor],
-        resource_id: FromPath[UUID],
-        fmt: Format = None,
-    ) -> Response[Json]:
-        media = accepted(request, set())
-        item = await container.patient_files.record(actor, resource_id, types)
-        return fhir(record_resource(item), media, item.record.version)
 
-    @get(
+    @signed_get(
         f"/{resource_type}",
-        summary=f"Search one patient's {resource_type} resources, newest first",
+        f"Search one patient's {resource_type} resources, newest first",
+        403,
         operation_id=f"FhirSearch{resource_type}",
         name=f"fhir-search-{resource_type}",
-        security=SECURITY,
-        media_type=FHIR_JSON,
-        responses=fhir_responses(*SIGNED, 403),
     )
     async def search(
         request: Request[Any, Any, Any],
@@ -96,13 +84,11 @@ def record_routes(resource_type: str) -> list[HTTPRouteHandler]:
     return [read, search]
 
 
-@get(
+@signed_get(
     "/Observation",
-    summary="Search one patient's Observations, newest first; category narrows",
+    "Search one patient's Observations, newest first; category narrows",
+    403,
     operation_id="FhirSearchObservation",
-    security=SECURITY,
-    media_type=FHIR_JSON,
-    responses=fhir_responses(*SIGNED, 403),
 )
 async def search_observations(
     request: Request[Any, Any, Any],

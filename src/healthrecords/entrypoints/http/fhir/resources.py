@@ -42,6 +42,19 @@ def _category(code: str, display: str) -> tuple[str, Any]:
     return ("category", [concept])
 
 
+def _observation(category: str, display: str) -> Shape:
+    """Record types shown as Observations differ only in their category."""
+    return Shape(
+        "Observation",
+        "code",
+        "effectiveDateTime",
+        "performer",
+        fixed=(("status", "final"), _category(category, display)),
+        author_list=True,
+        content_as_value=True,
+    )
+
+
 SHAPES: dict[RecordType, Shape] = {
     RecordType.CONDITION: Shape("Condition", "code", "onsetDateTime", "recorder"),
     RecordType.MEDICATION: Shape(
@@ -60,24 +73,8 @@ SHAPES: dict[RecordType, Shape] = {
         # R4 ait-1 wants a clinical status; a recorded allergy stands until changed.
         fixed=(("clinicalStatus", {"coding": [{"system": ALLERGY_CLINICAL, "code": "active"}]}),),
     ),
-    RecordType.LAB_RESULT: Shape(
-        "Observation",
-        "code",
-        "effectiveDateTime",
-        "performer",
-        fixed=(("status", "final"), _category("laboratory", "Laboratory")),
-        author_list=True,
-        content_as_value=True,
-    ),
-    RecordType.VITAL_SIGN: Shape(
-        "Observation",
-        "code",
-        "effectiveDateTime",
-        "performer",
-        fixed=(("status", "final"), _category("vital-signs", "Vital Signs")),
-        author_list=True,
-        content_as_value=True,
-    ),
+    RecordType.LAB_RESULT: _observation("laboratory", "Laboratory"),
+    RecordType.VITAL_SIGN: _observation("vital-signs", "Vital Signs"),
     RecordType.IMMUNIZATION: Shape(
         "Immunization",
         "vaccineCode",

@@ -16,11 +16,12 @@ from litestar.params import FromPath
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import MAX_LIMIT
-from healthrecords.entrypoints.http.fhir.answers import SECURITY, fhir
+from healthrecords.entrypoints.http.fhir.answers import fhir, signed_get
 from healthrecords.entrypoints.http.fhir.bundles import INCLUDE, MATCH, fhir_base, searchset
 from healthrecords.entrypoints.http.fhir.capability import capability_statement
 from healthrecords.entrypoints.http.fhir.media import FHIR_JSON, PREFIX
-from healthrecords.entrypoints.http.fhir.openapi import SIGNED, fhir_responses
+from healthrecords.entrypoints.http.fhir.openapi import fhir_responses
+from healthrecords.entrypoints.http.fhir.read_route import read_route
 from healthrecords.entrypoints.http.fhir.record_routes import record_routes, search_observations
 from healthrecords.entrypoints.http.fhir.resources import (
     RECORD_TYPES,
@@ -52,50 +53,32 @@ async def metadata(request: Request[Any, Any, Any], fmt: Format = None) -> Respo
     return fhir(capability_statement(fhir_base(request), version), media)
 
 
-@get(
-    "/Patient/{resource_id:uuid}",
-    summary="Read a Patient (the file's patient)",
-    security=SECURITY,
-    media_type=FHIR_JSON,
-    responses=fhir_responses(*SIGNED),
+async def _patient(container: Container, actor: Actor, patient_id: UUID) -> tuple[Json, None]:
+    return patient_resource(await container.patient_files.patient(actor, patient_id)), None
+
+
+async def _practitioner(container: Container, actor: Actor, doctor_id: UUID) -> tuple[Json, None]:
+    return practitioner_resource(await container.patient_files.practitioner(actor, doctor_id)), None
+
+
+# Operation ids as Litestar derived them when these were plain handlers.
+read_patient = read_route(
+    "Patient",
+    "Read a Patient (the file's patient)",
+    _patient,
+    operation_id="FhirPatientResourceIdReadPatient",
 )
-async def read_patient(
-    request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
-    actor: NamedDependency[Actor],
-    resource_id: FromPath[UUID],
-    fmt: Format = None,
-) -> Response[Json]:
-    media = accepted(request, set())
-    patient = await container.patient_files.patient(actor, resource_id)
-    return fhir(patient_resource(patient), media)
-
-
-@get(
-    "/Practitioner/{resource_id:uuid}",
-    summary="Read a Practitioner who wrote something the caller can see",
-    security=SECURITY,
-    media_type=FHIR_JSON,
-    responses=fhir_responses(*SIGNED),
+read_practitioner = read_route(
+    "Practitioner",
+    "Read a Practitioner who wrote something the caller can see",
+    _practitioner,
+    operation_id="FhirPractitionerResourceIdReadPractitioner",
 )
-async def read_practitioner(
-    request: Request[Any, Any, Any],
-    container: NamedDependency[Container],
-    actor: NamedDependency[Actor],
-    resource_id: FromPath[UUID],
-    fmt: Format = None,
-) -> Response[Json]:
-    media = accepted(request, set())
-    doctor = await container.patient_files.practitioner(actor, resource_id)
-    return fhir(practitioner_resource(doctor), media)
 
 
-@get(
+@signed_get(
     "/Patient/{resource_id:uuid}/$everything",
-    summary="The patient's whole file, as keyset-paged searchset Bundles",
-    security=SECURITY,
-    media_type=FHIR_JSON,
-    responses=fhir_responses(*SIGNED),
+    "The patient's whole file, as keyset-paged searchset Bundles",
 )
 async def everything(
     request: Request[Any, Any, Any],

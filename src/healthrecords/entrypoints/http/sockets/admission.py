@@ -4,8 +4,6 @@ process's file descriptors while others log in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from healthrecords.entrypoints.http.sockets.limits import Slots
@@ -23,21 +21,10 @@ class Admission:
         self._open: Slots[str] = Slots()
         self._unauthenticated: Slots[str] = Slots()
 
-    @contextmanager
-    def admit(self, address: str, caps: AddressCaps) -> Iterator[Admitted]:
-        """Holds both slots for the socket's life; `Admitted.authenticated()`
-        gives the unauthenticated one back early."""
-        if not self._open.take(address, caps.open):
-            raise SocketClosed(CLOSE_TOO_MANY, "too many sockets from this address")
-        admitted = Admitted(self, address)
-        try:
-            if not self._unauthenticated.take(address, caps.unauthenticated):
-                raise SocketClosed(CLOSE_TOO_MANY, "too many unauthenticated sockets")
-            admitted.pending = True
-            yield admitted
-        finally:
-            admitted.authenticated()
-            self._open.give_back(address)
+    def admit(self, address: str, caps: AddressCaps) -> Admitted:
+        """Holds both slots for the socket's life (a `with` block);
+        `Admitted.authenticated()` gives the unauthenticated one back early."""
+        return Admitted(self, address, caps)
 
     def open(self, address: str) -> int:
         return self._open.held(address)
@@ -47,10 +34,29 @@ class Admission:
 
 
 class Admitted:
-    def __init__(self, admission: Admission, address: str) -> None:
+    # A class, not a generator context manager: one lives as long as its
+    # socket, and a suspended generator frame costs several hundred bytes.
+    __slots__ = ("_address", "_admission", "_caps", "pending")
+
+    def __init__(self, admission: Admission, address: str, caps: AddressCaps) -> None:
         self._admission = admission
         self._address = address
+        self._caps = caps
         self.pending = False
+
+    def __enter__(self) -> Admitted:
+        admission, address = self._admission, self._address
+        if not admission._open.take(address, self._caps.open):
+            raise SocketClosed(CLOSE_TOO_MANY, "too many sockets from this address")
+        if not admission._unauthenticated.take(address, self._caps.unauthenticated):
+            admission._open.give_back(address)
+            raise SocketClosed(CLOSE_TOO_MANY, "too many unauthenticated sockets")
+        self.pending = True
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.authenticated()
+        self._admission._open.give_back(self._address)
 
     def authenticated(self) -> None:
         if self.pending:

@@ -1,5 +1,6 @@
-"""The socket's clocks: when to ping, re-check the account, stop holding live
-frames for a `resume`, and give up on the token."""
+"""The socket's clocks: when to ping, stop holding live frames for a
+`resume`, and give up on the token. (The account is re-checked for all
+sockets at once: account_watch.py.)"""
 
 from __future__ import annotations
 
@@ -16,19 +17,14 @@ class Deadlines:
         self._timings = timings
         self.expires_at: datetime | None = None
         self._last_sent = 0.0
-        self._account_checked = 0.0
         self._grace_ends = 0.0
 
     def ready(self) -> None:
         now = self._now()
-        self._account_checked = now
         self._grace_ends = now + self._timings.resume_grace
 
     def sent(self) -> None:
         self._last_sent = self._now()
-
-    def account_checked(self) -> None:
-        self._account_checked = self._now()
 
     def until_expiry(self) -> float:
         if self.expires_at is None:
@@ -37,9 +33,6 @@ class Deadlines:
 
     def until_grace(self) -> float:
         return self._grace_ends - self._now()
-
-    def until_check(self) -> float:
-        return self._account_checked + self._timings.account_check_interval - self._now()
 
     def until_ping(self) -> float:
         return self._last_sent + self._timings.ping_interval - self._now()

@@ -33,6 +33,8 @@ class OrderedDelivery:
         self._send = send
         self._cursor = floor
         self._positioned = False
+        # A live message came before the position was fixed (and was dropped).
+        self._held = False
         self._first_sent: int | None = None
 
     @property
@@ -41,9 +43,13 @@ class OrderedDelivery:
 
     async def start(self, after_seq: int | None = None) -> None:
         """Fix the position (None: where "ready" was) and send what follows it."""
+        self._positioned = True
         if after_seq is not None:
             self._cursor = after_seq
-        self._positioned = True
+        elif not self._held:
+            # Nothing newer than "ready" arrived, and anything committed
+            # later is published after it: no read needed.
+            return
         await self._catch_up()
 
     async def resume(self, after_seq: int) -> str | None:
@@ -58,6 +64,7 @@ class OrderedDelivery:
 
     async def on_channel(self, message: Message) -> None:
         if not self._positioned:
+            self._held = True
             return
         if isinstance(message, Live):
             if message.seq <= self._cursor:

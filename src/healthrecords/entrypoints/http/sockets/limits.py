@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Hashable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -92,18 +91,23 @@ class MessageGate:
         self._tokens -= 1
 
 
-@contextmanager
-def user_slot(slots: Slots[UUID] | None, user: UUID, limit: int) -> Iterator[None]:
+class UserSlot:
     """One of the user's `sockets_per_user` slots for the socket's life."""
-    if slots is None:
-        yield
-        return
-    if not slots.take(user, limit):
-        raise SocketClosed(CLOSE_TOO_MANY, "too many sockets for this user")
-    try:
-        yield
-    finally:
-        slots.give_back(user)
+
+    __slots__ = ("_limit", "_slots", "_user")
+
+    def __init__(self, slots: Slots[UUID] | None, user: UUID, limit: int) -> None:
+        self._slots = slots
+        self._user = user
+        self._limit = limit
+
+    def __enter__(self) -> None:
+        if self._slots is not None and not self._slots.take(self._user, self._limit):
+            raise SocketClosed(CLOSE_TOO_MANY, "too many sockets for this user")
+
+    def __exit__(self, *_: object) -> None:
+        if self._slots is not None:
+            self._slots.give_back(self._user)
 
 
 class SetupLine:
@@ -115,24 +119,33 @@ class SetupLine:
         self._turns = asyncio.Semaphore(size)
         self._wait = wait
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[Callable[[], None]]:
-        """Held until the block ends or the yielded callable is called; a
-        socket that waits longer than `wait` is closed 1013, never left hanging."""
+    def turn(self) -> Turn:
+        """Held until the block ends or `Turn.release()` is called; a socket
+        that waits longer than `wait` is closed 1013, never left hanging."""
+        return Turn(self._turns, self._wait)
+
+
+class Turn:
+    __slots__ = ("_held", "_turns", "_wait")
+
+    def __init__(self, turns: asyncio.Semaphore, wait: float) -> None:
+        self._turns = turns
+        self._wait = wait
+        self._held = False
+
+    async def __aenter__(self) -> Turn:
         try:
             async with asyncio.timeout(self._wait):
                 await self._turns.acquire()
         except TimeoutError as exc:
             raise SocketClosed(CLOSE_TRY_LATER, "server busy, retry") from exc
-        released = False
+        self._held = True
+        return self
 
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self._turns.release()
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
 
-        try:
-            yield release
-        finally:
-            release()
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self._turns.release()

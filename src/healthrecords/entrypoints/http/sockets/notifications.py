@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 
 from healthrecords.bootstrap import Container
-from healthrecords.domain.errors import AuthenticationFailed
-from healthrecords.domain.ports.security import AccessClaims
+from healthrecords.entrypoints.http.deps import ActorProvider
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
 from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission
 from healthrecords.entrypoints.http.sockets.limits import Limits, SetupLine, Slots, Timings
 from healthrecords.entrypoints.http.sockets.protocol import CLOSE_POLICY, Disconnected
@@ -48,6 +48,15 @@ class LitestarTransport:
         await self._socket.close(code=code, reason=reason)
 
 
+def origin_of(scope: Any) -> str | None:
+    """From the raw scope: `socket.headers` would build and keep a parsed
+    copy of every header for the socket's whole life."""
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            return str(value.decode("latin-1"))
+    return None
+
+
 def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
     """Browsers always send Origin; a client without one is not a browser page,
     so cross-site WebSocket hijacking does not apply to it."""
@@ -56,33 +65,25 @@ def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
 
 @websocket("/api/ws/notifications/", name="notifications_socket")
 async def notifications_socket(
-    socket: WebSocket[Any, Any, Any], container: NamedDependency[Container]
+    socket: WebSocket[Any, Any, Any],
+    container: NamedDependency[Container],
+    actor_provider: NamedDependency[ActorProvider],
+    account_watch: NamedDependency[AccountWatch],
 ) -> None:
-    if not origin_allowed(socket.headers.get("origin"), container.settings.cors_origins):
+    if not origin_allowed(origin_of(socket.scope), container.settings.cors_origins):
         # Closing before accepting answers the handshake with 403.
         await socket.close(code=CLOSE_POLICY, reason="origin not allowed")
         return
     await socket.accept()
 
-    async def authenticate(token: str) -> AccessClaims:
-        claims = container.access_tokens.verify(token)
-        async with container.uow() as uow:
-            user = await uow.users.get(claims.subject)
-        if user is None or not user.is_active or user.role != claims.role:
-            raise AuthenticationFailed("The access token is missing, invalid or expired.")
-        return claims
-
-    async def account_active(user_id: UUID) -> bool:
-        async with container.uow() as uow:
-            user = await uow.users.get(user_id)
-        return user is not None and user.is_active
-
     assert container.channels is not None, "build_container sets the channels plugin"
     settings = container.settings
     await NotificationSocket(
         LitestarTransport(socket),
-        authenticate=authenticate,
-        account_active=account_active,
+        # The per-process memory of active users HTTP uses: a socket of a
+        # user seen active within 2 s sets up without reading the account.
+        authenticate=actor_provider.verified,
+        watch=account_watch,
         service=container.notifications,
         channels=container.channels,
         namespace=container.settings.redis_namespace,

@@ -2,8 +2,8 @@
 
 Admission (per-address caps), the first message, the per-user cap, a
 subscription proven live, then "ready"; from there OrderedDelivery decides
-every notification frame, and this loop relays client messages, pings,
-token expiry and account checks.
+every notification frame, and ReadySocket (serving.py) relays client
+messages, pings, token expiry and the account watch's verdict.
 """
 
 from __future__ import annotations
@@ -11,26 +11,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import msgspec
 from litestar.channels import ChannelsPlugin
 
-from healthrecords.adapters.channels.wire import decode, notification_channel
+from healthrecords.adapters.channels.wire import notification_channel
 from healthrecords.domain.errors import InvalidInput, Unavailable
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.services.notifications import NotificationService
-from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission, Admitted
+from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
+from healthrecords.entrypoints.http.sockets.admission import AddressCaps, Admission
 from healthrecords.entrypoints.http.sockets.deadlines import Deadlines
 from healthrecords.entrypoints.http.sockets.delivery import OrderedDelivery
 from healthrecords.entrypoints.http.sockets.hello import (
     Authenticate,
     Hello,
     hello_from,
-    notification_id,
-    reauthenticate,
     receive_first,
 )
 from healthrecords.entrypoints.http.sockets.limits import (
@@ -39,7 +38,7 @@ from healthrecords.entrypoints.http.sockets.limits import (
     SetupLine,
     Slots,
     Timings,
-    user_slot,
+    UserSlot,
 )
 from healthrecords.entrypoints.http.sockets.outage import DATABASE
 from healthrecords.entrypoints.http.sockets.protocol import (
@@ -47,22 +46,15 @@ from healthrecords.entrypoints.http.sockets.protocol import (
     CLOSE_INTERNAL,
     CLOSE_POLICY,
     CLOSE_TRY_LATER,
-    CLOSE_UNAUTHORIZED,
     Disconnected,
     SocketClosed,
     Transport,
-    error_frame,
-    parse,
 )
-from healthrecords.entrypoints.http.sockets.subscription import (
-    Subscription,
-    next_event,
-    subscribed,
-)
+from healthrecords.entrypoints.http.sockets.serving import ReadySocket
+from healthrecords.entrypoints.http.sockets.subscription import subscribed
 
 log = logging.getLogger(__name__)
 
-AccountActive = Callable[[UUID], Awaitable[bool]]
 DEFAULT_TIMINGS = Timings()
 DEFAULT_LIMITS = Limits()
 DEFAULT_CAPS = AddressCaps()
@@ -75,7 +67,7 @@ class NotificationSocket:
         transport: Transport,
         *,
         authenticate: Authenticate,
-        account_active: AccountActive,
+        watch: AccountWatch,
         service: NotificationService,
         channels: ChannelsPlugin,
         namespace: str,
@@ -90,7 +82,7 @@ class NotificationSocket:
     ) -> None:
         self._t = transport
         self._authenticate = authenticate
-        self._account_active = account_active
+        self._watch = watch
         self._service = service
         self._channels = channels
         self._namespace = namespace
@@ -106,18 +98,23 @@ class NotificationSocket:
 
     async def run(self) -> None:
         try:
-            with self._admitted() as admitted:
+            admission = (
+                self._admission.admit(self._address, self._caps)
+                if self._admission is not None
+                else None
+            )
+            with admission or contextlib.nullcontext():
                 gate = MessageGate(self._limits)
                 first = await receive_first(self._t, gate, self._timings.auth_timeout)
                 async with self._setup.turn() as set_up:
                     hello = await hello_from(first, self._authenticate)
-                    if admitted is not None:
-                        admitted.authenticated()
+                    if admission is not None:
+                        admission.authenticated()
                     self._user = hello.claims.subject
                     self._clocks.expires_at = hello.claims.expires_at
                     limit = self._limits.sockets_per_user
-                    with user_slot(self._slots, hello.claims.subject, limit):
-                        await self._live(hello, gate, set_up)
+                    with UserSlot(self._slots, hello.claims.subject, limit):
+                        await self._live(hello, gate, set_up.release)
         except SocketClosed as close:
             await self._close(close.code, close.reason)
         except Unavailable as exc:
@@ -130,14 +127,6 @@ class NotificationSocket:
             log.exception("notification socket failed", extra={"error": type(exc).__name__})
             await self._close(CLOSE_INTERNAL, "internal error, reconnect and resume")
 
-    @contextlib.contextmanager
-    def _admitted(self) -> Iterator[Admitted | None]:
-        if self._admission is None:
-            yield None
-            return
-        with self._admission.admit(self._address, self._caps) as admitted:
-            yield admitted
-
     async def _live(self, hello: Hello, gate: MessageGate, set_up: Callable[[], None]) -> None:
         user = self._need_user()
         channel = notification_channel(self._namespace, user)
@@ -148,9 +137,9 @@ class NotificationSocket:
                     resume_seq = await self._service.resume_point(user, hello.resume.after)
                 except InvalidInput as exc:
                     raise SocketClosed(CLOSE_BAD_REQUEST, BAD_RESUME_AFTER) from exc
-            delivery = OrderedDelivery(
-                user, self._service, self._send, await self._service.last_seq(user)
-            )
+            # With a resume point the floor is never used: skip its read.
+            floor = 0 if hello.resume is not None else await self._service.last_seq(user)
+            delivery = OrderedDelivery(user, self._service, self._send, floor)
             DATABASE.succeeded()
             self._clocks.ready()
             await self._send({"type": "ready"})
@@ -159,85 +148,17 @@ class NotificationSocket:
             for message in sub.early:
                 await delivery.on_channel(message)
             set_up()
-            await self._serve(sub, delivery, gate)
-
-    async def _serve(self, sub: Subscription, delivery: OrderedDelivery, gate: MessageGate) -> None:
-        receiving: asyncio.Task[str] | None = None
-        relaying: asyncio.Task[bytes | None] | None = None
-        try:
-            while True:
-                if sub.overflowed:
-                    raise SocketClosed(CLOSE_POLICY, "too slow: reconnect and resume")
-                clocks = self._clocks
-                if not delivery.positioned and clocks.until_grace() <= 0:
-                    await delivery.start()
-                if receiving is None:
-                    receiving = asyncio.create_task(self._t.receive_text())
-                if relaying is None:
-                    relaying = asyncio.create_task(next_event(sub.events))
-                waits = [clocks.until_expiry(), clocks.until_ping(), clocks.until_check()]
-                if not delivery.positioned:
-                    waits.append(clocks.until_grace())
-                done, _ = await asyncio.wait(
-                    {receiving, relaying},
-                    timeout=max(0.0, min(waits)),
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if clocks.until_expiry() <= 0:
-                    raise SocketClosed(CLOSE_UNAUTHORIZED, "token expired")
-                if clocks.until_check() <= 0:
-                    await self._check_account()
-                if receiving in done:
-                    text = receiving.result()
-                    receiving = None
-                    gate.admit(text)
-                    await self._on_client(parse(text), delivery)
-                if relaying in done:
-                    raw = relaying.result()
-                    relaying = None
-                    if raw is None:
-                        raise SocketClosed(CLOSE_TRY_LATER, "server going away")
-                    message = decode(raw)
-                    if message is not None:
-                        await delivery.on_channel(message)
-                if clocks.until_ping() <= 0:
-                    await self._send({"type": "ping"})
-        finally:
-            for task in (receiving, relaying):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(BaseException):
-                        await task
-
-    async def _on_client(self, message: dict[str, Any] | None, delivery: OrderedDelivery) -> None:
-        kind = message.get("type") if message else None
-        if kind == "ping":
-            await self._send({"type": "pong"})
-        elif kind == "pong":
-            return
-        elif kind == "auth":
-            claims = await reauthenticate(message, self._authenticate, self._need_user())
-            self._clocks.expires_at = claims.expires_at
-        elif kind == "resume":
-            assert message is not None
-            await self._resume(message, delivery)
-        else:
-            await self._send(error_frame("unknown message; expected auth, resume or ping"))
-
-    async def _resume(self, message: dict[str, Any], delivery: OrderedDelivery) -> None:
-        try:
-            after = notification_id(message.get("after"))
-        except ValueError:
-            await self._send(error_frame("after must be a notification id"))
-            return
-        try:
-            after_seq = await self._service.resume_point(self._need_user(), after)
-        except InvalidInput as exc:
-            await self._send(error_frame(exc.detail))
-            return
-        refused = await delivery.resume(after_seq)
-        if refused is not None:
-            await self._send(error_frame(refused))
+            ready = ReadySocket(
+                self._t,
+                self._send,
+                clocks=self._clocks,
+                authenticate=self._authenticate,
+                service=self._service,
+                user=user,
+                gate=gate,
+            )
+            with self._watch.watching(user, self._timings.account_check_interval) as ended:
+                await ready.serve(sub, delivery, ended)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         data = msgspec.json.encode(frame).decode()
@@ -252,11 +173,6 @@ class NotificationSocket:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self._timings.send_timeout):
                 await self._t.close(code, reason)
-
-    async def _check_account(self) -> None:
-        self._clocks.account_checked()
-        if not await self._account_active(self._need_user()):
-            raise SocketClosed(CLOSE_UNAUTHORIZED, "account deactivated")
 
     def _need_user(self) -> UUID:
         assert self._user is not None, "authenticated before subscribing"

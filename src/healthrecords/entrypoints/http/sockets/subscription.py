@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,17 +18,18 @@ from healthrecords.entrypoints.http.sockets.protocol import CLOSE_TRY_LATER, Soc
 
 log = logging.getLogger(__name__)
 
+PROBE_REPEAT = 0.5
+
 
 @dataclass
 class Subscription:
-    subscriber: Any
-    events: AsyncGenerator[bytes, None]
+    subscriber: BoundedSubscriber
     # Messages that arrived while waiting for the probe.
     early: list[Message]
 
     @property
     def overflowed(self) -> bool:
-        return isinstance(self.subscriber, BoundedSubscriber) and self.subscriber.overflowed
+        return self.subscriber.overflowed
 
 
 @contextlib.asynccontextmanager
@@ -49,12 +50,12 @@ async def subscribed(
         if not known.get(channel, True):
             known.pop(channel, None)
         raise SocketClosed(CLOSE_TRY_LATER, "notifications unavailable, retry") from exc
-    events = subscriber.iter_events()
     try:
-        early = await _until_live(channels, channel, events, probe_timeout)
-        yield Subscription(subscriber, events, early)
+        if not isinstance(subscriber, BoundedSubscriber):
+            raise TypeError("the channels plugin must use BoundedSubscriber")
+        early = await _until_live(channels, channel, subscriber, probe_timeout)
+        yield Subscription(subscriber, early)
     finally:
-        await events.aclose()
         with contextlib.suppress(Exception):
             await channels.unsubscribe(subscriber, channel)
         # The plugin keeps an empty entry per channel ever used; one per
@@ -64,29 +65,39 @@ async def subscribed(
 
 
 async def _until_live(
-    channels: ChannelsPlugin, channel: str, events: AsyncGenerator[bytes, None], within: float
+    channels: ChannelsPlugin, channel: str, subscriber: BoundedSubscriber, within: float
 ) -> list[Message]:
     """Publish a probe to our own channel and wait for it: once it is back,
-    the subscription is live (a bare SUBSCRIBE is not acknowledged)."""
+    the subscription is live (a bare SUBSCRIBE is not acknowledged).
+
+    The probe is sent again every PROBE_REPEAT seconds: a second socket of
+    the same user joins the channel without a SUBSCRIBE of its own, and its
+    first probe can go out before the first socket's SUBSCRIBE took effect.
+    """
     token = secrets.token_hex(8)
     early: list[Message] = []
+    live = False
+    loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(within):
-            await channels.wait_published(encode_probe(token), channel)
-            async for raw in events:
-                message = decode(raw)
-                if isinstance(message, Probe):
-                    if message.token == token:
-                        return early
-                elif message is not None:
-                    early.append(message)
+            while not live:
+                await channels.wait_published(encode_probe(token), channel)
+                again_at = loop.time() + PROBE_REPEAT
+                while not live and loop.time() < again_at:
+                    arrival = subscriber.arrival()
+                    done, _ = await asyncio.wait({arrival}, timeout=again_at - loop.time())
+                    if not done:
+                        arrival.cancel()
+                        break
+                    for raw in subscriber.take():
+                        if raw is None:
+                            raise ConnectionError("the subscription ended")
+                        message = decode(raw)
+                        if isinstance(message, Probe):
+                            live = live or message.token == token
+                        elif message is not None:
+                            early.append(message)
+            return early
     except Exception as exc:
         log.warning("socket subscription not live", extra={"error": type(exc).__name__})
     raise SocketClosed(CLOSE_TRY_LATER, "notifications unavailable, retry")
-
-
-async def next_event(events: AsyncGenerator[bytes, None]) -> bytes | None:
-    try:
-        return await anext(events)
-    except StopAsyncIteration:
-        return None

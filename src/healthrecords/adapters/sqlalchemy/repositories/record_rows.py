@@ -1,0 +1,59 @@
+"""A record's stored row: sealed on the way in, opened on the way out."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.domain.records import Record, RecordType
+
+TABLE = "health_record"
+
+
+class Columns(Protocol):
+    """A row by column name: SQLAlchemy's RowMapping or asyncpg's Record."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+def seal_record(cipher: FieldCipher, record: Record) -> dict[str, object]:
+    """The encrypted columns for `record`, all under the current key."""
+
+    def seal(field: str, text: str) -> tuple[str, bytes]:
+        return cipher.encrypt(
+            text, table=TABLE, field=field, row_id=record.id, patient_id=record.patient_id
+        )
+
+    key_id, title = seal("title", record.title)
+    _, content = seal("content", record.content)
+    return {"key_id": key_id, "title_ciphertext": title, "content_ciphertext": content}
+
+
+def open_record(cipher: FieldCipher, row: Columns) -> Record:
+    """The record of a row by column name (SQLAlchemy's or asyncpg's)."""
+    row_id, patient_id, key_id = row["id"], row["patient_id"], row["key_id"]
+
+    def unseal(field: str) -> str:
+        return cipher.decrypt(
+            row[f"{field}_ciphertext"],
+            key_id=key_id,
+            table=TABLE,
+            field=field,
+            row_id=row_id,
+            patient_id=patient_id,
+        )
+
+    return Record(
+        id=row_id,
+        patient_id=patient_id,
+        author_id=row["author_id"],
+        title=unseal("title"),
+        record_type=RecordType(row["record_type"]),
+        content=unseal("content"),
+        recorded_at=row["recorded_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        deleted_at=row["deleted_at"],
+        updated_by=row["updated_by"],
+    )
