@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -99,12 +101,14 @@ async def offline_page() -> AsyncIterator[Page]:
     binary = shutil.which("chromium")
     if binary is None:
         pytest.fail("Debian's `chromium` is needed (apt-get install chromium; .ci/run does)")
-    with tempfile.TemporaryDirectory() as profile:
+    # Chromium's helpers can still be writing to the profile as it is removed.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             *(binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
             stdin=asyncio.subprocess.DEVNULL,
+            start_new_session=True,  # its helpers in one group, ended together below
         )
         try:
             port = await _devtools_port(Path(profile), process)
@@ -123,9 +127,10 @@ async def offline_page() -> AsyncIterator[Page]:
                     with contextlib.suppress(asyncio.CancelledError):
                         await reader
         finally:
-            process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), 10)
             except TimeoutError:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 await asyncio.wait_for(process.wait(), 10)
