@@ -93,6 +93,18 @@ async def create_database(server_url: str) -> str:
     )
 
 
+async def copy_database(server_url: str, database_url: str) -> str:
+    """A copy of a database nobody is connected to (a backup); returns its URL."""
+    name = f"hr_test_{secrets.token_hex(6)}"
+    source = make_url(database_url).database
+    conn = await asyncpg.connect(_plain(server_url))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    finally:
+        await conn.close()
+    return make_url(database_url).set(database=name).render_as_string(hide_password=False)
+
+
 async def drop_database(server_url: str, database_url: str) -> None:
     name = make_url(database_url).database
     conn = await asyncpg.connect(_plain(server_url))

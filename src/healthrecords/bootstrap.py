@@ -6,10 +6,11 @@ worker and the CLI all build their dependencies through `build_container`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -39,6 +40,10 @@ from healthrecords.adapters.security.clock import SystemClock
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
 from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from healthrecords.adapters.sqlalchemy.key_rotation import RotationReport, rotate_keys
+from healthrecords.adapters.sqlalchemy.master_key_check import (
+    MasterKeyMissing,
+    verify_master_keys,
+)
 from healthrecords.adapters.sqlalchemy.outage import DatabaseOutage
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
@@ -54,6 +59,11 @@ from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
 from healthrecords.domain.services.audit import AuditService
 from healthrecords.domain.services.auth import AuthService
+from healthrecords.domain.services.emergency_access import (
+    EmergencyAccessService,
+    EmergencyRules,
+)
+from healthrecords.domain.services.erasure import ErasureService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
 from healthrecords.domain.services.patient_files import PatientFileService
@@ -62,6 +72,8 @@ from healthrecords.domain.services.records import RecordService
 from healthrecords.domain.services.verification import VerificationService
 
 ReadinessCheck = Callable[[], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -168,6 +180,17 @@ class Container:
         return AssignmentService(self.uow, self.clock, self.notification_queue)
 
     @cached_property
+    def emergency_access(self) -> EmergencyAccessService:
+        rules = EmergencyRules(
+            self.settings.emergency_access_minutes, self.settings.emergency_access_daily_limit
+        )
+        return EmergencyAccessService(self.uow, self.clock, self.notification_queue, rules)
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        return ErasureService(self.uow, self.password_hasher, self.clock, self.notification_queue)
+
+    @cached_property
     def annotations(self) -> AnnotationService:
         return AnnotationService(self.uow, self.clock, self.notification_queue)
 
@@ -179,8 +202,19 @@ class Container:
     def audit(self) -> AuditService:
         return AuditService(self.uow, self.clock)
 
-    async def rotate_encryption_keys(self, batch_size: int = 500) -> RotationReport:
-        return await rotate_keys(self.sessions, self.cipher, batch_size)
+    async def verify_master_keys(self) -> None:
+        try:
+            await verify_master_keys(self.sessions, self.cipher.data_keys)
+        except MasterKeyMissing:
+            raise
+        except Exception:  # the database may be down or not migrated yet
+            # Start anyway (/ready tells); each read still checks its own key.
+            log.warning("master keys not checked at start-up: database not ready")
+
+    async def rotate_encryption_keys(
+        self, batch_size: int = 500, data_keys_before: datetime | None = None
+    ) -> RotationReport:
+        return await rotate_keys(self.sessions, self.cipher, batch_size, data_keys_before)
 
     @cached_property
     def notifications(self) -> NotificationService:
@@ -214,7 +248,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         clock=clock,
         engine=engine,
         sessions=create_session_factory(engine),
-        cipher=FieldCipher(settings.encryption_keys),
+        cipher=FieldCipher(settings.encryption_keys, settings.data_key_cache_seconds),
         access_tokens=JwtAccessTokenCodec(
             settings.jwt_keys,
             issuer=settings.jwt_issuer,

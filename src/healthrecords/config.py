@@ -87,6 +87,11 @@ class Settings:
     max_connections: int = 0
     max_connections_per_address: int = 100
     header_timeout: int = 10
+    # How long an unwrapped patient data key may stay in process memory.
+    data_key_cache_seconds: int = 60
+    # Break-glass: how long a grant lasts, and how many one doctor may open a day.
+    emergency_access_minutes: int = 60
+    emergency_access_daily_limit: int = 3
 
     @property
     def embedded(self) -> bool:
@@ -243,6 +248,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_connections=num("MAX_CONNECTIONS", 0, 0, 1_000_000),
         max_connections_per_address=num("MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
         header_timeout=num("HEADER_TIMEOUT", 10, 1, 300),
+        data_key_cache_seconds=num("DATA_KEY_CACHE_SECONDS", 60, 0, 3600),
+        emergency_access_minutes=num("EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60),
+        emergency_access_daily_limit=num("EMERGENCY_ACCESS_DAILY_LIMIT", 3, 1, 100),
     )
     if errors:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(errors))

@@ -35,6 +35,8 @@ OWNED_PREFIXES = (
     "/api/doctors/patients",
     "/api/doctors/annotations",
     "/api/audit",
+    "/api/patients",
+    "/api/emergency-access",
     "/fhir",
 )
 
@@ -46,6 +48,7 @@ class World:
     doctors_record: str  # written by the assigned doctor
     revoked_doctors_record: str  # written by the revoked doctor while assigned
     assignment: str  # owner -> assigned doctor
+    grant: str  # emergency access to the owner's file, opened by the unassigned doctor
 
     def ids(self) -> dict[str, str]:
         return {
@@ -53,8 +56,10 @@ class World:
             "doctors_record": self.doctors_record,
             "revoked_doctors_record": self.revoked_doctors_record,
             "assignment": self.assignment,
+            "grant": self.grant,
             "patient": str(self.users["owner"].id),
             "unassigned_doctor": str(self.users["unassigned_doctor"].id),
+            "owner_password": self.users["owner"].password,
         }
 
 
@@ -63,6 +68,14 @@ Body = Callable[[dict[str, str]], dict[str, Any]]
 
 def record_body(ids: dict[str, str]) -> dict[str, Any]:
     return {"title": "t", "record_type": "note", "content": "c", "patient_id": ids["patient"]}
+
+
+def world_ids(owner: TestUser) -> dict[str, str]:
+    return {"patient": str(owner.id)}
+
+
+def emergency_body(ids: dict[str, str]) -> dict[str, Any]:
+    return {"patient_id": ids["patient"], "reason": "Unconscious in the ER, nobody on call"}
 
 
 def update_body(_: dict[str, str]) -> dict[str, Any]:
@@ -145,6 +158,49 @@ ROUTES = (
         lambda ids: {"record_id": ids["record"], "body": "An annotation."},
     ),
     Route("GET", "/api/audit", "/api/audit/", (401, 403, 403, 403, 403, 403, 200)),
+    # Erasure: an admin, or the owner with its password (the body carries the
+    # owner's password for every caller); never a doctor.
+    Route(
+        "POST",
+        "/api/patients/{patient_id:uuid}/erase",
+        "/api/patients/{patient}/erase/",
+        (401, 204, 404, 403, 403, 403, 204),
+        lambda ids: {"password": ids["owner_password"]},
+    ),
+    # Break-glass: any doctor opens one; only its doctor reads under it, only
+    # its doctor or an admin ends it; admins list them. The world's grant is
+    # the unassigned doctor's.
+    Route(
+        "POST",
+        "/api/emergency-access",
+        "/api/emergency-access/",
+        (401, 403, 403, 201, 201, 201, 403),
+        emergency_body,
+    ),
+    Route(
+        "GET",
+        "/api/emergency-access",
+        "/api/emergency-access/",
+        (401, 403, 403, 403, 403, 403, 200),
+    ),
+    Route(
+        "DELETE",
+        "/api/emergency-access/{grant_id:uuid}",
+        "/api/emergency-access/{grant}/",
+        (401, 404, 404, 404, 204, 404, 204),
+    ),
+    Route(
+        "GET",
+        "/api/emergency-access/{grant_id:uuid}/records",
+        "/api/emergency-access/{grant}/records/",
+        (401, 404, 404, 404, 200, 404, 404),
+    ),
+    Route(
+        "GET",
+        "/api/emergency-access/{grant_id:uuid}/records/{record_id:uuid}",
+        "/api/emergency-access/{grant}/records/{record}/",
+        (401, 404, 404, 404, 200, 404, 404),
+    ),
     # Every patient reads its own access log; nobody else has one.
     Route(
         "GET",
@@ -183,7 +239,15 @@ async def build_world(client: Client, make_user: MakeUser) -> World:
     doctors = await call("POST", "/api/records/", users["assigned_doctor"], new)
     revoked_doctors = await call("POST", "/api/records/", users["revoked_doctor"], new)
     await call("DELETE", f"/api/assignments/{revoked['id']}/", owner)
-    return World(users, record["id"], doctors["id"], revoked_doctors["id"], assignment["id"])
+    grant = await call(
+        "POST",
+        "/api/emergency-access/",
+        users["unassigned_doctor"],
+        emergency_body(world_ids(owner)),
+    )
+    return World(
+        users, record["id"], doctors["id"], revoked_doctors["id"], assignment["id"], grant["id"]
+    )
 
 
 async def snapshot(client: Client, world: World) -> list[Any]:
@@ -227,6 +291,7 @@ async def test_access_matrix(
             "No such record.",
             "No such assignment.",
             "No such patient file.",
+            "No such emergency access.",
         }
 
 

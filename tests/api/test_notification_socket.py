@@ -13,6 +13,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from healthrecords.config import Settings
+from healthrecords.domain.actor import Actor
 from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.sockets import notifications as socket_module
 from healthrecords.entrypoints.http.sockets.limits import Timings
@@ -196,6 +197,17 @@ async def test_deactivating_one_account_closes_only_its_sockets(
             (note,) = await live.notify(kept.id)
             for ws in sockets[2 * i : 2 * i + 2]:
                 assert (await recv(ws))["id"] == str(note)
+
+
+async def test_erasing_the_patients_file_closes_its_open_sockets(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(account_check_interval=0.2))
+    patient, admin = await live.user(Role.PATIENT), await live.user(Role.ADMIN)
+    async with live.socket(patient) as ws:
+        actor = Actor(id=admin.id, role=Role.ADMIN)
+        await live.container.erasure.erase(actor, patient.id, None)
+        assert await closed_with(ws) == 4401
 
 
 async def test_foreign_origin_is_refused(live: LiveServer) -> None:

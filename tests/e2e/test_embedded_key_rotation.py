@@ -80,14 +80,15 @@ async def test_rotate_keys_new_key_stores_it_and_a_plain_restart_reads_everythin
     assert rotated.returncode == 0, rotated.stderr
     report = json.loads(rotated.stdout)
     assert report["current_key_id"] == "enc2"
-    assert report["records_rotated"] == 1
+    # The patient's data key is rewrapped under the new master key.
+    assert report["data_keys_rewrapped"] == 1
     assert report["unreadable"] == []
     assert stored_ring(tmp_path) == ["enc2", "enc1"]
     assert (await read_back(tmp_path, email, record_id))["content"] == "Hb 14.1"
     # Again: a third key, and every row moves to it.
     again = run_cli("rotate-keys", "--new-key", cwd=tmp_path, **in_dir(tmp_path))
     assert json.loads(again.stdout)["current_key_id"] == "enc3"
-    assert json.loads(again.stdout)["records_rotated"] == 1
+    assert json.loads(again.stdout)["data_keys_rewrapped"] == 1
     assert stored_ring(tmp_path) == ["enc3", "enc2", "enc1"]
     assert (await read_back(tmp_path, email, record_id))["content"] == "Hb 14.1"
 
@@ -106,7 +107,7 @@ async def test_a_ring_given_in_the_environment_is_stored_before_rotating(tmp_pat
     )
 
     assert rotated.returncode == 0, rotated.stderr
-    assert json.loads(rotated.stdout)["records_rotated"] == 1
+    assert json.loads(rotated.stdout)["data_keys_rewrapped"] == 1
     assert stored_ring(tmp_path) == ["enc2", "enc1"]
     assert (await read_back(tmp_path, email, record_id))["content"] == "Hb 14.1"
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from healthrecords.adapters.sqlalchemy import migrate
+from healthrecords.adapters.sqlalchemy.engine import create_engine
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
+from tests import servers
 from tests.integration.read_paths import POSTGRES_READ_PATHS, READ_PATHS, read_path_settings
 
 
@@ -33,3 +38,21 @@ async def postgres_read_path(postgres_read_path_settings: Settings) -> AsyncIter
     made = build_container(postgres_read_path_settings)
     yield made
     await made.aclose()
+
+
+@pytest.fixture
+async def fresh_settings(
+    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Settings]:
+    """An empty migrated database: rotation rewrites every row it finds."""
+    if settings.embedded:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = await servers.create_database(server)
+    engine = create_engine(url)
+    await migrate.upgrade(engine)
+    await engine.dispose()
+    yield dataclasses.replace(settings, database_url=url, redis_url=None)
+    if not settings.embedded:
+        await servers.drop_database(request.getfixturevalue("postgres_server"), url)

@@ -25,7 +25,6 @@ from healthrecords.domain.idempotency import Answer, Once, digest
 from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
-from tests import servers
 from tests.conftest import key_ring, key_ring_env
 from tests.people import add_user
 
@@ -155,25 +154,7 @@ def _db_id(container: Container, ident: UUID) -> object:
     return ident.bytes if container.settings.embedded else ident
 
 
-@pytest.fixture
-async def fresh_settings(
-    settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
-) -> AsyncIterator[Settings]:
-    """An empty migrated database: rotation rewrites every row it finds."""
-    if settings.embedded:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
-    else:
-        server = request.getfixturevalue("postgres_server")
-        url = await servers.create_database(server)
-    engine = create_engine(url)
-    await migrate.upgrade(engine)
-    await engine.dispose()
-    yield dataclasses.replace(settings, database_url=url, redis_url=None)
-    if not settings.embedded:
-        await servers.drop_database(request.getfixturevalue("postgres_server"), url)
-
-
-async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
+async def test_rotate_keys_rewraps_data_keys_and_touches_no_row(
     fresh_settings: Settings,
 ) -> None:
     old = KeyRing(current="old", keys={"old": secrets.token_bytes(32)})
@@ -198,18 +179,22 @@ async def test_rotate_keys_re_encrypts_every_row_under_the_current_key(
 
     during = build_container(dataclasses.replace(fresh_settings, encryption_keys=both))
     report = await during.rotate_encryption_keys(batch_size=2)
-    assert (report.records_rotated, report.annotations_rotated) == (5, 5)
-    assert report.record_versions_rotated == 5
+    # Only the patient's data key is rewrapped: no record is touched.
+    assert report.data_keys_rewrapped == 1
+    assert (report.records_rotated, report.annotations_rotated) == (0, 0)
+    assert report.record_versions_rotated == 0
     assert report.unreadable == []
-    assert report.batches == 9
+    assert report.batches == 1
     again = await during.rotate_encryption_keys(batch_size=2)
-    assert (again.records_rotated, again.annotations_rotated, again.batches) == (0, 0, 0)
+    assert (again.data_keys_rewrapped, again.records_rotated, again.batches) == (0, 0, 0)
     keys = await raw_rows(
         during,
         "SELECT key_id FROM health_record UNION ALL SELECT key_id FROM annotation"
         " UNION ALL SELECT key_id FROM health_record_version",
     )
-    assert {k for (k,) in keys} == {"new"}
+    assert {k for (k,) in keys} == {"dk:1"}
+    wraps = await raw_rows(during, "SELECT wrap_key_id FROM patient_data_key")
+    assert {w for (w,) in wraps} == {"new"}
     await during.aclose()
 
     after = build_container(dataclasses.replace(fresh_settings, encryption_keys=only_new))
@@ -284,6 +269,7 @@ async def test_rotate_keys_command_reports_counts(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["records_rotated"] == 3
+    assert report["data_keys_rewrapped"] == 1
+    assert report["records_rotated"] == 0
     assert report["current_key_id"] == "new1"
     assert report["unreadable"] == []

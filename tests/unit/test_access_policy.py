@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -172,3 +173,45 @@ def test_role_routes(caller: Actor) -> None:
     is_doctor = caller.role is Role.DOCTOR
     assert (policy.list_my_patients(caller) is ALLOW) == is_doctor
     assert (policy.read_audit(caller) is ALLOW) == (caller.role is Role.ADMIN)
+
+
+def test_erasure_decisions() -> None:
+    """An admin erases any file, a patient only its own, a doctor never."""
+    decide = policy.erase_file
+    assert decide(admin, patient.id) is ALLOW
+    assert decide(patient, patient.id) is ALLOW
+    assert decide(other_patient, patient.id) is HIDDEN
+    assert decide(doctor, patient.id) is FORBIDDEN
+    assert decide(stranger_doctor, patient.id) is FORBIDDEN
+
+
+def test_emergency_access_decisions() -> None:
+    """Any doctor opens one; only its doctor reads under it while it lasts."""
+    from datetime import timedelta
+
+    from healthrecords.domain.emergency import EmergencyAccess
+
+    assert policy.open_emergency_access(stranger_doctor) is ALLOW
+    for caller in (patient, admin):
+        assert policy.open_emergency_access(caller) is FORBIDDEN
+    grant = EmergencyAccess(
+        id=uuid4(),
+        doctor_id=stranger_doctor.id,
+        patient_id=patient.id,
+        reason="r" * 20,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=60),
+    )
+    read = policy.read_under_emergency_access
+    assert read(stranger_doctor, grant, NOW) is ALLOW
+    assert read(stranger_doctor, grant, NOW + timedelta(minutes=60)) is HIDDEN
+    assert read(doctor, grant, NOW) is HIDDEN
+    assert read(patient, grant, NOW) is HIDDEN
+    assert read(stranger_doctor, None, NOW) is HIDDEN
+    ended = dataclasses.replace(grant, ended_at=NOW)
+    assert read(stranger_doctor, ended, NOW) is HIDDEN
+    assert policy.end_emergency_access(stranger_doctor, grant) is ALLOW
+    assert policy.end_emergency_access(admin, grant) is ALLOW
+    assert policy.end_emergency_access(doctor, grant) is HIDDEN
+    assert policy.list_emergency_access(admin) is ALLOW
+    assert policy.list_emergency_access(stranger_doctor) is FORBIDDEN

@@ -11,6 +11,7 @@ class NotificationKind(StrEnum):
     ASSIGNMENT_REVOKED = "assignment.revoked"
     ANNOTATION_CREATED = "annotation.created"
     RECORD_CREATED = "record.created"
+    ACCESS_EMERGENCY = "access.emergency"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,11 +19,13 @@ reads the assignment on every request, so revoking it ends access at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from enum import Enum
 from uuid import UUID
 
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.assignments import Assignment
+from healthrecords.domain.emergency import EmergencyAccess
 from healthrecords.domain.ports.assignments import AssignmentFacts
 from healthrecords.domain.records import FetchedRecord, Record
 from healthrecords.domain.users import Role
@@ -138,6 +140,42 @@ async def annotate(actor: Actor, record: Record | None, assignments: AssignmentF
 read_annotations = read_record
 # A record's earlier versions are part of the record: whoever may read it, may read them.
 read_record_versions = read_record
+
+
+def open_emergency_access(actor: Actor) -> Decision:
+    """Break-glass is a doctor's: any doctor, assigned or not (audited, told)."""
+    return ALLOW if actor.role is Role.DOCTOR else FORBIDDEN
+
+
+def read_under_emergency_access(
+    actor: Actor, grant: EmergencyAccess | None, now: datetime
+) -> Decision:
+    """Only the doctor who opened it, only while it lasts; read-only by route."""
+    if grant is None or grant.doctor_id != actor.id or not grant.active(now):
+        return HIDDEN
+    return ALLOW
+
+
+def end_emergency_access(actor: Actor, grant: EmergencyAccess | None) -> Decision:
+    if grant is None:
+        return HIDDEN
+    if actor.role is Role.ADMIN or actor.id == grant.doctor_id:
+        return ALLOW
+    return HIDDEN
+
+
+def list_emergency_access(actor: Actor) -> Decision:
+    return ALLOW if actor.role is Role.ADMIN else FORBIDDEN
+
+
+def erase_file(actor: Actor, patient_id: UUID) -> Decision:
+    """Erasure: an admin any patient's file, a patient only its own (the
+    service also asks for its password); never a doctor, whatever it sees."""
+    if actor.role is Role.ADMIN:
+        return ALLOW
+    if actor.role is Role.PATIENT:
+        return ALLOW if actor.id == patient_id else HIDDEN
+    return FORBIDDEN
 
 
 async def read_patient(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> Decision:

@@ -10,8 +10,10 @@ from healthrecords.adapters.memory.annotations import MemoryAnnotationRepository
 from healthrecords.adapters.memory.assignments import MemoryAssignmentRepository
 from healthrecords.adapters.memory.audit import MemoryAuditLog
 from healthrecords.adapters.memory.contributions import MemoryContributions
+from healthrecords.adapters.memory.emergency_access import MemoryEmergencyAccessGrants
 from healthrecords.adapters.memory.idempotency import MemoryIdempotencyKeys
 from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
+from healthrecords.adapters.memory.patient_keys import MemoryPatientKeys
 from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRepository
 from healthrecords.adapters.memory.records import MemoryRecordRepository
 from healthrecords.adapters.memory.store import MemoryStore
@@ -29,6 +31,7 @@ TABLES = (
     "notifications",
     "audit",
     "idempotency_keys",
+    "emergency_access",
 )
 
 
@@ -54,6 +57,10 @@ class MemoryUnitOfWork:
         self.audit = MemoryAuditLog(w["audit"])
         self.contributions = MemoryContributions(w["records"], w["annotations"])
         self.idempotency_keys = MemoryIdempotencyKeys(w["idempotency_keys"])
+        self.emergency_access = MemoryEmergencyAccessGrants(w["emergency_access"])
+        self.patient_keys = MemoryPatientKeys(
+            w["users"], w["records"], w["record_versions"], w["annotations"]
+        )
         return self
 
     async def __aexit__(

@@ -15,6 +15,11 @@ from healthrecords.adapters.sqlalchemy.repositories.annotations import SqlAnnota
 from healthrecords.adapters.sqlalchemy.repositories.assignments import SqlAssignmentRepository
 from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
 from healthrecords.adapters.sqlalchemy.repositories.contributions import SqlContributions
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import SqlDataKeys
+from healthrecords.adapters.sqlalchemy.repositories.emergency_access import (
+    SqlEmergencyAccessGrants,
+)
+from healthrecords.adapters.sqlalchemy.repositories.file_erasure import SqlPatientKeys
 from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempotencyKeys
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
@@ -31,8 +36,10 @@ from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog
 from healthrecords.domain.ports.contributions import Contributions
+from healthrecords.domain.ports.emergency_access import EmergencyAccessGrants
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
@@ -83,16 +90,23 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         self.users: UserRepository = SqlUserRepository(self.session)
         self.refresh_tokens: RefreshTokenRepository = SqlRefreshTokenRepository(self.session)
-        self.records: RecordRepository = SqlRecordRepository(self.session, self._cipher)
+        keys = SqlDataKeys(self.session, self._cipher.data_keys)
+        self.records: RecordRepository = SqlRecordRepository(self.session, self._cipher, keys)
         self.record_versions: RecordVersionRepository = SqlRecordVersionRepository(
-            self.session, self._cipher
+            self.session, self._cipher, keys
         )
         self.assignments: AssignmentRepository = SqlAssignmentRepository(self.session)
-        self.annotations: AnnotationRepository = SqlAnnotationRepository(self.session, self._cipher)
+        self.annotations: AnnotationRepository = SqlAnnotationRepository(
+            self.session, self._cipher, keys
+        )
         self.notifications: NotificationRepository = SqlNotificationRepository(self.session)
         self.audit: AuditLog = SqlAuditLog(self.session)
         self.contributions: Contributions = SqlContributions(self.session)
         self.idempotency_keys: IdempotencyKeys = SqlIdempotencyKeys(self.session, self._cipher)
+        self.patient_keys: PatientKeys = SqlPatientKeys(self.session)
+        self.emergency_access: EmergencyAccessGrants = SqlEmergencyAccessGrants(
+            self.session, self._cipher, keys
+        )
         return self
 
     async def __aexit__(

@@ -8,8 +8,10 @@ from healthrecords.domain.ports.annotations import AnnotationRepository
 from healthrecords.domain.ports.assignments import AssignmentFacts, AssignmentRepository
 from healthrecords.domain.ports.audit import AuditLog, AuditTrail
 from healthrecords.domain.ports.contributions import Contributions
+from healthrecords.domain.ports.emergency_access import EmergencyAccessGrants
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordReads, RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
@@ -29,6 +31,8 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     contributions: Contributions
     idempotency_keys: IdempotencyKeys
+    patient_keys: PatientKeys
+    emergency_access: EmergencyAccessGrants
 
     async def __aenter__(self) -> Self: ...
 

@@ -39,6 +39,11 @@ class Access:
     # latest (occurred_at is the first). 1 and occurred_at for everything else.
     count: int
     last_occurred_at: datetime
+    # Under an emergency access (break-glass): the reason the doctor gave.
+    reason: str | None = None
+
+
+EMERGENCY = "emergency_access"
 
 
 class AccessLogService:
@@ -69,6 +74,13 @@ class AccessLogService:
                 if who is not None and who not in names:
                     user = await uow.users.get(who)
                     names[who] = user.full_name if user else None
+            reasons: dict[UUID, str] = {}
+            for entry in page.entries:
+                grant_id = entry.newest.target_id
+                if entry.newest.target_type == EMERGENCY and grant_id and grant_id not in reasons:
+                    grant = await uow.emergency_access.get(grant_id)
+                    if grant is not None:
+                        reasons[grant_id] = grant.reason
             # Written after reading, so a page never shows its own read.
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
@@ -85,6 +97,7 @@ class AccessLogService:
                 outcome=e.newest.outcome,
                 count=e.count,
                 last_occurred_at=e.newest.occurred_at,
+                reason=reasons.get(e.newest.target_id) if e.newest.target_id else None,
             )
             for e in page.entries
         ]

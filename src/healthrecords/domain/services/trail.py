@@ -17,6 +17,7 @@ NOT_FOUND = {
     "record": "No such record.",
     "assignment": "No such assignment.",
     "patient": "No such patient file.",
+    "emergency_access": "No such emergency access.",
 }
 FORBIDDEN = "You may not do this."
 

@@ -20,6 +20,8 @@ from healthrecords.entrypoints.http.controllers.audit import AuditController
 from healthrecords.entrypoints.http.controllers.auth import AuthController
 from healthrecords.entrypoints.http.controllers.doctor_work import DoctorWorkController
 from healthrecords.entrypoints.http.controllers.doctors import DoctorsDirectoryController
+from healthrecords.entrypoints.http.controllers.emergency_access import EmergencyAccessController
+from healthrecords.entrypoints.http.controllers.erasure import ErasureController
 from healthrecords.entrypoints.http.controllers.health import HealthController
 from healthrecords.entrypoints.http.controllers.notifications import (
     DoctorNotificationsController,
@@ -49,6 +51,8 @@ API_ROUTES: Sequence[ControllerRouterHandler] = (
     RecordsController,
     AccessLogController,
     AssignmentsController,
+    ErasureController,
+    EmergencyAccessController,
     DoctorWorkController,
     AuditController,
     NotificationsController,
@@ -64,6 +68,8 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         try:
+            # A missing or wrong master key stops start-up, naming the key id.
+            await container.verify_master_keys()
             yield
         finally:
             await container.aclose()

@@ -4,6 +4,8 @@ from healthrecords.adapters.sqlalchemy.models.annotations import AnnotationRow
 from healthrecords.adapters.sqlalchemy.models.assignments import AssignmentRow
 from healthrecords.adapters.sqlalchemy.models.audit import AuditEventRow
 from healthrecords.adapters.sqlalchemy.models.base import Base
+from healthrecords.adapters.sqlalchemy.models.data_keys import DataKeyRow
+from healthrecords.adapters.sqlalchemy.models.emergency_access import EmergencyAccessRow
 from healthrecords.adapters.sqlalchemy.models.idempotency import IdempotencyKeyRow
 from healthrecords.adapters.sqlalchemy.models.notifications import NotificationRow
 from healthrecords.adapters.sqlalchemy.models.record_versions import RecordVersionRow
@@ -16,6 +18,8 @@ __all__ = [
     "AssignmentRow",
     "AuditEventRow",
     "Base",
+    "DataKeyRow",
+    "EmergencyAccessRow",
     "IdempotencyKeyRow",
     "NotificationRow",
     "RecordRow",

@@ -22,5 +22,7 @@ class UserRow(Base):
     # Last notification seq handed out to this user; bumping it row-locks the
     # recipient, so one recipient's notifications commit in seq order.
     notification_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the erasure (crypto-shredding): the account's data keys are gone.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

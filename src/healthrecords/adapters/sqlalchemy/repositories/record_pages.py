@@ -10,14 +10,15 @@ request. Its cost is one index-only lookup per file plus a page per few files:
    cannot hold any of the page's rows (that many heads, all distinct rows,
    are newer than anything in it), so only the files at or above the bar,
    about `limit` of them, are walked for up to `limit` keys each;
-3. the page's keys are joined back to their full rows: `limit` fetches.
+3. the page's keys are joined back to their full rows (with the wrapped data key
+   each was sealed under, data_keys.py): `limit` fetches.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, text
+from sqlalchemy import LargeBinary, String, Table, column, text
 from sqlalchemy.sql.selectable import TextualSelect
 
 from healthrecords.adapters.sqlalchemy.models import RecordRow
@@ -49,7 +50,10 @@ WITH heads AS MATERIALIZED (
     ORDER BY k.recorded_at DESC, k.id DESC
     LIMIT :limit
 )
-SELECT {columns} FROM top JOIN health_record AS h ON h.id = top.id
+SELECT {columns}, dk.wrap_key_id AS dk_wrap_key_id, dk.wrapped_key AS dk_wrapped_key
+FROM top JOIN health_record AS h ON h.id = top.id
+LEFT JOIN patient_data_key AS dk ON dk.patient_id = h.patient_id AND dk.ref = h.key_id
+WHERE dk.id IS NOT NULL OR substr(h.key_id, 1, 3) <> 'dk:'
 ORDER BY h.recorded_at DESC, h.id DESC
 """
 _KIND = " AND i.record_type = :record_type"
@@ -76,7 +80,9 @@ def _statement(kind: bool, after: bool, files: str = _NAMED) -> TextualSelect:
         columns=", ".join(f"h.{c.name}" for c in COLUMNS),
     )
     # Typed result columns: rows come back converted like any select's.
-    return text(page).columns(*COLUMNS)
+    return text(page).columns(
+        *COLUMNS, column("dk_wrap_key_id", String), column("dk_wrapped_key", LargeBinary)
+    )
 
 
 # (filtered by record type, after a cursor) -> statement

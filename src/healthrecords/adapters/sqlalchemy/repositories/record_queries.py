@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, exists, select, tuple_
 from sqlalchemy.sql.selectable import TextualSelect
 
 from healthrecords.adapters.sqlalchemy.models import AssignmentRow, RecordRow
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import KEY_COLUMNS, with_data_key
 from healthrecords.adapters.sqlalchemy.repositories.record_pages import (
     ASSIGNED_STATEMENTS,
     COLUMNS,
@@ -24,7 +25,10 @@ from healthrecords.domain.records import RecordType
 
 LIVE = RecordRow.deleted_at.is_(None)
 
-LIVE_BY_ID = select(*COLUMNS).where(RecordRow.id == bindparam("record_id"), LIVE)
+# Each row comes with its patient's wrapped data key (data_keys.py).
+LIVE_BY_ID = with_data_key(select(*COLUMNS, *KEY_COLUMNS), RecordRow).where(
+    RecordRow.id == bindparam("record_id"), LIVE
+)
 # The record and the reader's active-assignment fact in one round trip; the
 # policy decides on both (domain/policy.py, read_fetched).
 READER_ASSIGNED = (
@@ -37,7 +41,7 @@ READER_ASSIGNED = (
     .correlate(RecordRow)
     .label("reader_assigned")
 )
-LIVE_FOR_READER = select(*COLUMNS, READER_ASSIGNED).where(
+LIVE_FOR_READER = with_data_key(select(*COLUMNS, *KEY_COLUMNS, READER_ASSIGNED), RecordRow).where(
     RecordRow.id == bindparam("record_id"), LIVE
 )
 
@@ -51,7 +55,7 @@ _NEWEST_FIRST = (RecordRow.recorded_at.desc(), RecordRow.id.desc())
 
 
 def _page(files: Any, kind: bool, after: bool) -> Select[Any]:
-    query = select(*COLUMNS).where(files, LIVE)
+    query = with_data_key(select(*COLUMNS, *KEY_COLUMNS), RecordRow).where(files, LIVE)
     if kind:
         query = query.where(RecordRow.record_type == bindparam("record_type"))
     if after:

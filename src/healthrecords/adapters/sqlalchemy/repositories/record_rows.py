@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.security.data_keys import WrappedKey
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import wrapped_of
 from healthrecords.domain.records import Record, RecordType
 
 TABLE = "health_record"
@@ -16,12 +18,17 @@ class Columns(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
-def seal_record(cipher: FieldCipher, record: Record) -> dict[str, object]:
-    """The encrypted columns for `record`, all under the current key."""
+def seal_record(cipher: FieldCipher, record: Record, data_key: WrappedKey) -> dict[str, object]:
+    """The encrypted columns for `record`, all under the patient's data key."""
 
     def seal(field: str, text: str) -> tuple[str, bytes]:
         return cipher.encrypt(
-            text, table=TABLE, field=field, row_id=record.id, patient_id=record.patient_id
+            text,
+            table=TABLE,
+            field=field,
+            row_id=record.id,
+            patient_id=record.patient_id,
+            data_key=data_key,
         )
 
     key_id, title = seal("title", record.title)
@@ -32,6 +39,7 @@ def seal_record(cipher: FieldCipher, record: Record) -> dict[str, object]:
 def open_record(cipher: FieldCipher, row: Columns) -> Record:
     """The record of a row by column name (SQLAlchemy's or asyncpg's)."""
     row_id, patient_id, key_id = row["id"], row["patient_id"], row["key_id"]
+    data_key = wrapped_of(row, patient_id, key_id)
 
     def unseal(field: str) -> str:
         return cipher.decrypt(
@@ -41,6 +49,7 @@ def open_record(cipher: FieldCipher, row: Columns) -> Record:
             field=field,
             row_id=row_id,
             patient_id=patient_id,
+            data_key=data_key,
         )
 
     return Record(

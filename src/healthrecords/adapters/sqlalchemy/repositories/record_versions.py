@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
@@ -8,6 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.models import RecordVersionRow
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import (
+    KEY_COLUMNS,
+    SqlDataKeys,
+    with_data_key,
+    wrapped_of,
+)
 from healthrecords.domain.records import RecordType, RecordVersion
 
 TABLE = "health_record_version"
@@ -23,7 +30,16 @@ def version_aad(row: RecordVersionRow | RecordVersion) -> dict[str, object]:
     }
 
 
-def _open(cipher: FieldCipher, row: RecordVersionRow) -> RecordVersion:
+# Kept versions with the wrapped data key each was sealed under.
+_VERSIONS = with_data_key(
+    select(RecordVersionRow, *KEY_COLUMNS).select_from(RecordVersionRow), RecordVersionRow
+)
+
+
+def _open(cipher: FieldCipher, fetched: Any) -> RecordVersion:
+    row: RecordVersionRow = fetched[0]
+    data_key = wrapped_of(fetched._mapping, row.patient_id, row.key_id)
+
     def unseal(field: str, blob: bytes) -> str:
         return cipher.decrypt(
             blob,
@@ -33,6 +49,7 @@ def _open(cipher: FieldCipher, row: RecordVersionRow) -> RecordVersion:
             row_id=row.record_id,
             patient_id=row.patient_id,
             version=row.version,
+            data_key=data_key,
         )
 
     return RecordVersion(
@@ -49,11 +66,14 @@ def _open(cipher: FieldCipher, row: RecordVersionRow) -> RecordVersion:
 
 
 class SqlRecordVersionRepository:
-    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
+    def __init__(self, session: AsyncSession, cipher: FieldCipher, keys: SqlDataKeys) -> None:
         self._session = session
         self._cipher = cipher
+        self._keys = keys
 
     async def add(self, version: RecordVersion) -> None:
+        data_key = await self._keys.current(version.patient_id)
+
         def seal(field: str, text: str) -> tuple[str, bytes]:
             return self._cipher.encrypt(
                 text,
@@ -62,6 +82,7 @@ class SqlRecordVersionRepository:
                 row_id=version.record_id,
                 patient_id=version.patient_id,
                 version=version.version,
+                data_key=data_key,
             )
 
         key_id, title = seal("title", version.title)
@@ -83,20 +104,21 @@ class SqlRecordVersionRepository:
         await self._session.flush()
 
     async def get(self, record_id: UUID, version: int) -> RecordVersion | None:
-        row = await self._session.scalar(
-            select(RecordVersionRow).where(
+        result = await self._session.execute(
+            _VERSIONS.where(
                 RecordVersionRow.record_id == record_id, RecordVersionRow.version == version
             )
         )
+        row = result.first()
         return _open(self._cipher, row) if row else None
 
     async def list(
         self, record_id: UUID, limit: int, before: int | None
     ) -> Sequence[RecordVersion]:
-        query = select(RecordVersionRow).where(RecordVersionRow.record_id == record_id)
+        query = _VERSIONS.where(RecordVersionRow.record_id == record_id)
         if before is not None:
             query = query.where(RecordVersionRow.version < before)
-        rows = await self._session.scalars(
+        rows = await self._session.execute(
             query.order_by(RecordVersionRow.version.desc()).limit(limit)
         )
         return [_open(self._cipher, r) for r in rows]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.sqlalchemy.models import RecordRow
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import SqlDataKeys
 from healthrecords.adapters.sqlalchemy.repositories.record_queries import (
     ALL_ASSIGNED,
     ALL_FILES,
@@ -29,11 +30,13 @@ INSERT_RECORD = insert(cast(Table, RecordRow.__table__))
 
 
 class SqlRecordRepository:
-    def __init__(self, session: AsyncSession, cipher: FieldCipher) -> None:
+    def __init__(self, session: AsyncSession, cipher: FieldCipher, keys: SqlDataKeys) -> None:
         self._session = session
         self._cipher = cipher
+        self._keys = keys
 
     async def add(self, record: Record) -> None:
+        data_key = await self._keys.current(record.patient_id)
         # A Core insert, like the audit row's: the row is never read back in
         # this session, so the ORM's flush machinery would be pure overhead.
         await self._session.execute(
@@ -49,7 +52,7 @@ class SqlRecordRepository:
                 "version": record.version,
                 "deleted_at": record.deleted_at,
                 "updated_by": record.updated_by or record.author_id,
-                **seal_record(self._cipher, record),
+                **seal_record(self._cipher, record, data_key),
             },
         )
 
@@ -107,6 +110,7 @@ class SqlRecordRepository:
         return [open_record(self._cipher, r) for r in result.mappings()]
 
     async def update(self, record: Record, expected_version: int) -> bool:
+        data_key = await self._keys.current(record.patient_id)
         result = await self._session.execute(
             update(RecordRow)
             .where(
@@ -120,7 +124,7 @@ class SqlRecordRepository:
                 updated_at=record.updated_at,
                 version=record.version,
                 updated_by=record.updated_by or record.author_id,
-                **seal_record(self._cipher, record),
+                **seal_record(self._cipher, record, data_key),
             )
             .execution_options(synchronize_session=False)
         )

@@ -27,6 +27,7 @@ def _to_user(row: UserRow) -> User:
         created_at=row.created_at,
         updated_at=row.updated_at,
         verified=row.verified,
+        erased_at=row.erased_at,
     )
 
 
@@ -67,6 +68,8 @@ class SqlUserRepository:
         if row is None:
             return
         row.full_name = user.full_name
+        row.email = user.email
+        row.erased_at = user.erased_at
         row.is_active = user.is_active
         row.verified = user.verified
         row.password_hash = user.password_hash

@@ -34,6 +34,8 @@ class AccessOut(msgspec.Struct):
     outcome: str
     count: int
     last_occurred_at: datetime
+    # Under an emergency access: the reason the doctor gave.
+    reason: str | None = None
 
     @classmethod
     def of(cls, a: Access) -> AccessOut:
@@ -49,6 +51,7 @@ class AccessOut(msgspec.Struct):
             a.outcome.value,
             a.count,
             a.last_occurred_at,
+            a.reason,
         )
 
 
