@@ -24,6 +24,7 @@ from healthrecords.adapters.sqlalchemy.repositories.record_pages import ASSIGNED
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import load_settings
 from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.tokens import RefreshTokenFamily
 from healthrecords.domain.users import Role, User
 
 # These users never log in: the cheapest hash argon2 accepts keeps seeding fast.
@@ -72,9 +73,12 @@ async def add_users(container: Container, role: Role, count: int) -> list[Accoun
                 password_hash=password_hash,
                 created_at=now,
                 updated_at=now,
+                two_factor=role.value in container.settings.mfa_required_roles,
             )
             await uow.users.add(user)
-            token, _ = container.access_tokens.issue(user.id, role)
+            session = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
+            await uow.refresh_tokens.add_family(session)
+            token, _ = container.access_tokens.issue(user.id, role, session.id)
             accounts.append(Account(str(user.id), user.email, password, token))
         await uow.commit()
     return accounts

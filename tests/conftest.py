@@ -23,7 +23,11 @@ from tests import servers
 # Every API test speaks from one client address ("testclient"); per-address
 # limits this high never trip there. tests/api/test_rate_limits.py builds its
 # own app with low limits to test the 429s.
-SHARED_CLIENT_LIMITS = {"rate_limit_per_minute": 100_000, "auth_rate_limit_per_minute": 100_000}
+SHARED_CLIENT_LIMITS = {
+    "rate_limit_per_minute": 100_000,
+    "auth_rate_limit_per_minute": 100_000,
+    "password_reset_per_minute": 100_000,
+}
 
 
 def key_ring(prefix: str, count: int = 1) -> KeyRing:
@@ -88,7 +92,11 @@ def production_settings(
 
 @pytest.fixture(scope="session")
 async def embedded_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data_dir: Path = tmp_path_factory.mktemp("embedded")
+    return await migrated_embedded(tmp_path_factory.mktemp("embedded"))
+
+
+async def migrated_embedded(data_dir: Path) -> Settings:
+    """Embedded-mode settings over a migrated SQLite file in `data_dir`."""
     url = f"sqlite+aiosqlite:///{data_dir / 'healthrecords.db'}"
     engine = create_engine(url)
     await migrate.upgrade(engine)

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from typing import ClassVar
 from uuid import UUID, uuid4
 
+import pyotp
 from argon2 import PasswordHasher
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.tokens import RefreshTokenFamily
+from healthrecords.domain.two_factor import TotpCredential
 from healthrecords.domain.users import Role, User
 
 # Cheapest parameters argon2 accepts: these tests are not about passwords.
@@ -27,6 +30,10 @@ class SeededUser:
     password: str
     role: Role
     token: str
+    # The session (refresh-token family) the token was minted under.
+    session_id: UUID
+    # Set when the account has two-factor on: compute codes with pyotp.
+    totp_secret: str | None = None
 
     @property
     def headers(self) -> dict[str, str]:
@@ -48,12 +55,24 @@ async def seed_user(
         password_hash=_FAST_HASHER.hash(password),
         created_at=now,
         updated_at=now,
+        # Roles that must use two-factor are seeded enrolled with an
+        # authenticator secret the test can compute codes from.
+        two_factor=role.value in container.settings.mfa_required_roles,
     )
+    session = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
+    secret = pyotp.random_base32(32) if user.two_factor else None
     async with container.uow() as uow:
         await uow.users.add(user)
+        await uow.refresh_tokens.add_family(session)
+        if secret is not None:
+            await uow.totp.put(
+                TotpCredential(
+                    id=uuid4(), user_id=user.id, secret=secret, created_at=now, confirmed_at=now
+                )
+            )
         await uow.commit()
-    token, _ = container.access_tokens.issue(user.id, role)
-    return SeededUser(user.id, user.email, password, role, token)
+    token, _ = container.access_tokens.issue(user.id, role, session.id)
+    return SeededUser(user.id, user.email, password, role, token, session.id, secret)
 
 
 async def add_user(container: Container, role: Role) -> Actor:

@@ -29,15 +29,20 @@ from healthrecords.adapters.asyncpg.records import DirectAssignmentFacts, Direct
 from healthrecords.adapters.channels.publisher import ChannelsNotificationPublisher
 from healthrecords.adapters.channels.redis_backend import ResilientRedisPubSubBackend
 from healthrecords.adapters.channels.subscriber import BoundedSubscriber
+from healthrecords.adapters.mail.outbox import OutboxMailer
+from healthrecords.adapters.mail.smtp import SmtpMailer, SmtpServer
 from healthrecords.adapters.memory.login_attempts import MemoryLoginAttemptLimiter
+from healthrecords.adapters.memory.mail_queue import InProcessMailQueue
 from healthrecords.adapters.memory.notification_queue import InProcessNotificationQueue
 from healthrecords.adapters.redis.login_attempts import RedisLoginAttemptLimiter
+from healthrecords.adapters.redis.mail_queue import SaqMailQueue
 from healthrecords.adapters.redis.notification_queue import SaqNotificationQueue, saq_queue
 from healthrecords.adapters.redis.readiness import redis_accepts_writes
 from healthrecords.adapters.security.argon2_hasher import Argon2PasswordHasher
 from healthrecords.adapters.security.cipher import FieldCipher
 from healthrecords.adapters.security.clock import SystemClock
 from healthrecords.adapters.security.jwt_codec import JwtAccessTokenCodec
+from healthrecords.adapters.security.totp import PyotpTotp
 from healthrecords.adapters.sqlalchemy.engine import create_engine, create_session_factory
 from healthrecords.adapters.sqlalchemy.key_rotation import RotationReport, rotate_keys
 from healthrecords.adapters.sqlalchemy.master_key_check import (
@@ -51,6 +56,7 @@ from healthrecords.domain.login_limits import LoginLimits
 from healthrecords.domain.passwords import PasswordPolicy
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
+from healthrecords.domain.ports.mail import Mailer, MailQueue
 from healthrecords.domain.ports.notifications import NotificationPublisher, NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
 from healthrecords.domain.ports.unit_of_work import ReadWork, UnitOfWork
@@ -66,10 +72,17 @@ from healthrecords.domain.services.emergency_access import (
 from healthrecords.domain.services.erasure import ErasureService
 from healthrecords.domain.services.idempotent import ExpiredKeys
 from healthrecords.domain.services.notifications import NotificationService
+from healthrecords.domain.services.password_change import PasswordChangeService
+from healthrecords.domain.services.password_reset import PasswordResetService
 from healthrecords.domain.services.patient_files import PatientFileService
 from healthrecords.domain.services.record_history import RecordHistoryService
 from healthrecords.domain.services.records import RecordService
+from healthrecords.domain.services.second_factor import SecondFactorService
+from healthrecords.domain.services.sessions import SessionService
+from healthrecords.domain.services.token_issuer import TokenIssuer
+from healthrecords.domain.services.two_factor import TwoFactorService
 from healthrecords.domain.services.verification import VerificationService
+from healthrecords.domain.users import Role
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -132,6 +145,22 @@ class Container:
         return Argon2PasswordHasher(s.argon2_memory_kib, s.argon2_time_cost, s.argon2_parallelism)
 
     @cached_property
+    def mailer(self) -> Mailer:
+        s = self.settings
+        if s.smtp_url:
+            return SmtpMailer(SmtpServer.parse(s.smtp_url), s.mail_from)
+        return OutboxMailer(s.data_dir / "outbox", s.mail_from)
+
+    @cached_property
+    def mail_queue(self) -> MailQueue:
+        """SAQ (the worker sends, with retries) in production; in-process embedded."""
+        if self.saq_queue is not None:
+            return SaqMailQueue(self.saq_queue, self.cipher)
+        queue = InProcessMailQueue(self.mailer)
+        self.closers.append(queue.aclose)
+        return queue
+
+    @cached_property
     def login_attempts(self) -> LoginAttemptLimiter:
         s = self.settings
         limits = LoginLimits(
@@ -157,6 +186,61 @@ class Container:
             clock=self.clock,
             attempts=self.login_attempts,
             refresh_ttl=timedelta(seconds=self.settings.refresh_token_ttl),
+        )
+
+    @cached_property
+    def second_factor(self) -> SecondFactorService:
+        return SecondFactorService(
+            uow=self.uow,
+            clock=self.clock,
+            totp=PyotpTotp(),
+            attempts=self.login_attempts,
+            tokens=TokenIssuer(
+                self.access_tokens, timedelta(seconds=self.settings.refresh_token_ttl)
+            ),
+        )
+
+    @cached_property
+    def two_factor(self) -> TwoFactorService:
+        return TwoFactorService(
+            uow=self.uow,
+            clock=self.clock,
+            totp=PyotpTotp(),
+            hasher=self.password_hasher,
+            attempts=self.login_attempts,
+            issuer=self.settings.jwt_issuer,
+            mail=self.mail_queue,
+        )
+
+    @cached_property
+    def password_change(self) -> PasswordChangeService:
+        return PasswordChangeService(
+            uow=self.uow,
+            hasher=self.password_hasher,
+            clock=self.clock,
+            policy=PasswordPolicy.default(),
+            attempts=self.login_attempts,
+            mail=self.mail_queue,
+        )
+
+    @cached_property
+    def password_reset(self) -> PasswordResetService:
+        return PasswordResetService(
+            uow=self.uow,
+            hasher=self.password_hasher,
+            clock=self.clock,
+            policy=PasswordPolicy.default(),
+            mail=self.mail_queue,
+        )
+
+    @cached_property
+    def user_sessions(self) -> SessionService:
+        s = self.settings
+        return SessionService(
+            self.uow,
+            self.clock,
+            timedelta(seconds=s.refresh_token_ttl),
+            frozenset(Role(r) for r in s.mfa_required_roles),
         )
 
     @cached_property
@@ -188,7 +272,9 @@ class Container:
 
     @cached_property
     def erasure(self) -> ErasureService:
-        return ErasureService(self.uow, self.password_hasher, self.clock, self.notification_queue)
+        return ErasureService(
+            self.uow, self.password_hasher, self.clock, self.notification_queue, PyotpTotp()
+        )
 
     @cached_property
     def annotations(self) -> AnnotationService:

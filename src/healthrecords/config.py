@@ -13,8 +13,10 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Final, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
@@ -87,6 +89,13 @@ class Settings:
     max_connections: int = 0
     max_connections_per_address: int = 100
     header_timeout: int = 10
+    # Roles whose accounts must turn on two-factor sign-in before anything else.
+    mfa_required_roles: tuple[str, ...] = ("admin",)
+    # Security emails: an SMTP server, else .eml files in <data dir>/outbox/.
+    smtp_url: str | None = None
+    mail_from: str = "healthrecords@localhost"
+    # Password-reset requests per client address per minute.
+    password_reset_per_minute: int = 5
     # How long an unwrapped patient data key may stay in process memory.
     data_key_cache_seconds: int = 60
     # Break-glass: how long a grant lasts, and how many one doctor may open a day.
@@ -154,6 +163,47 @@ def _redis_url(env: Mapping[str, str]) -> str | None:
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError(f"{PREFIX}REDIS_URL: use a redis://, rediss:// or unix:// URL")
     return url
+
+
+ROLES: Final = ("patient", "doctor", "admin")
+
+
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    url = env.get(PREFIX + "SMTP_URL", "").strip() or None
+    if url is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}SMTP_URL: not a URL ({exc})") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == 0:
+        raise SettingsError(
+            f"{PREFIX}SMTP_URL: use smtp://host[:587] or smtps://user:password@host[:465]"
+        )
+    return url
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    sender = env.get(PREFIX + "MAIL_FROM", "").strip() or "healthrecords@localhost"
+    _, address = parseaddr(sender)
+    if "@" not in address or any(c in sender for c in "\r\n"):
+        raise SettingsError(f"{PREFIX}MAIL_FROM: an address such as healthrecords@example.org")
+    return sender
+
+
+def _roles(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(PREFIX + name)
+    if raw is None:
+        return default
+    roles = tuple(dict.fromkeys(r.strip().lower() for r in raw.split(",") if r.strip()))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise SettingsError(
+            f"{PREFIX}{name}: unknown role(s) {', '.join(unknown)}; use a comma-separated "
+            f"list of {', '.join(ROLES)} (or empty for none)"
+        )
+    return roles
 
 
 def _generated_secrets(data_dir: Path) -> dict[str, str]:
@@ -248,6 +298,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_connections=num("MAX_CONNECTIONS", 0, 0, 1_000_000),
         max_connections_per_address=num("MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
         header_timeout=num("HEADER_TIMEOUT", 10, 1, 300),
+        mfa_required_roles=attempt(lambda: _roles(env, "MFA_REQUIRED_ROLES", ("admin",)), ()),
+        smtp_url=attempt(lambda: _smtp_url(env), None),
+        mail_from=attempt(lambda: _mail_from(env), "healthrecords@localhost"),
+        password_reset_per_minute=num("PASSWORD_RESET_PER_MINUTE", 5, 1, 10_000),
         data_key_cache_seconds=num("DATA_KEY_CACHE_SECONDS", 60, 0, 3600),
         emergency_access_minutes=num("EMERGENCY_ACCESS_MINUTES", 60, 1, 24 * 60),
         emergency_access_daily_limit=num("EMERGENCY_ACCESS_DAILY_LIMIT", 3, 1, 100),

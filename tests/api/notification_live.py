@@ -12,7 +12,7 @@ import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.notifications import NotificationKind
+from healthrecords.domain.tokens import RefreshTokenFamily
 from healthrecords.domain.users import Role, User
 from healthrecords.entrypoints.http.app import create_app
 from healthrecords.entrypoints.server import WS_PROTOCOL
@@ -55,6 +56,7 @@ class LiveServer:
     container: Container
     clock: MovableClock
     port: int
+    _sessions: dict[UUID, UUID] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -71,14 +73,23 @@ class LiveServer:
             password_hash=_FAST_HASHER.hash("x"),
             created_at=now,
             updated_at=now,
+            # As tests/people.py: roles that must use two-factor have it on.
+            two_factor=role.value in self.container.settings.mfa_required_roles,
         )
+        # The session its tokens are minted under (see tests/people.py).
+        session = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
         async with self.container.uow() as uow:
             await uow.users.add(user)
+            await uow.refresh_tokens.add_family(session)
             await uow.commit()
+        self._sessions[user.id] = session.id
         return LiveUser(user.id, role, self.token(user.id, role))
 
+    def session_of(self, user: LiveUser) -> UUID:
+        return self._sessions[user.id]
+
     def token(self, user_id: UUID, role: Role) -> str:
-        return self.container.access_tokens.issue(user_id, role)[0]
+        return self.container.access_tokens.issue(user_id, role, self._sessions[user_id])[0]
 
     async def notify(self, recipient: UUID, count: int = 1) -> list[UUID]:
         """Write notifications and hand them to delivery, as the records services do."""
@@ -144,8 +155,10 @@ async def nothing_more(ws: ClientConnection) -> None:
 
 
 @contextlib.asynccontextmanager
-async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
-    clock = MovableClock(datetime.now(UTC))
+async def live_server(
+    settings: Settings, clock: MovableClock | None = None
+) -> AsyncIterator[LiveServer]:
+    clock = clock or MovableClock(datetime.now(UTC))
     container = build_container(settings, clock=clock)
     app = create_app(settings, container)
     server = _InLoopServer(

@@ -35,6 +35,10 @@ OWNED_PREFIXES = (
     "/api/doctors/patients",
     "/api/doctors/annotations",
     "/api/audit",
+    # Account security (issue 15): every caller acts on its own account only.
+    "/api/auth/sessions",
+    "/api/auth/password",
+    "/api/auth/mfa",
     "/api/patients",
     "/api/emergency-access",
     "/fhir",
@@ -59,6 +63,7 @@ class World:
             "grant": self.grant,
             "patient": str(self.users["owner"].id),
             "unassigned_doctor": str(self.users["unassigned_doctor"].id),
+            "owner_session": str(self.users["owner"].session_id),
             "owner_password": self.users["owner"].password,
         }
 
@@ -68,6 +73,10 @@ Body = Callable[[dict[str, str]], dict[str, Any]]
 
 def record_body(ids: dict[str, str]) -> dict[str, Any]:
     return {"title": "t", "record_type": "note", "content": "c", "patient_id": ids["patient"]}
+
+
+def wrong_password_change(_: dict[str, str]) -> dict[str, Any]:
+    return {"current_password": "not-the-password", "new_password": "Another-Passphrase-42"}
 
 
 def world_ids(owner: TestUser) -> dict[str, str]:
@@ -209,6 +218,57 @@ ROUTES = (
         (401, 200, 200, 403, 403, 403, 403),
     ),
 )
+S = "/api/auth/sessions/{session_id:uuid}"
+# Seeded admins have two-factor on (tests/people.py); nobody else has.
+ACCOUNT_ROUTES = (
+    Route("GET", "/api/auth/sessions", "/api/auth/sessions/", (401, *[200] * 6)),
+    Route("DELETE", S, "/api/auth/sessions/{owner_session}/", (401, 204, *[404] * 5)),
+    Route(
+        "POST",
+        "/api/auth/password",
+        "/api/auth/password/",
+        (401, *[422] * 6),
+        wrong_password_change,
+    ),
+    Route("POST", "/api/auth/mfa/totp", "/api/auth/mfa/totp/", (401, *[201] * 5, 409)),
+    Route(
+        "POST",
+        "/api/auth/mfa/totp/confirm",
+        "/api/auth/mfa/totp/confirm/",
+        (401, *[409] * 6),
+        lambda _: {"code": "000000"},
+    ),
+    Route(
+        "DELETE",
+        "/api/auth/mfa/totp",
+        "/api/auth/mfa/totp/",
+        (401, *[409] * 5, 422),
+        lambda _: {"password": "not-the-password", "code": "000000"},
+    ),
+    # Open routes: the same answer whoever calls.
+    Route(
+        "POST",
+        "/api/auth/mfa/verify",
+        "/api/auth/mfa/verify/",
+        (401,) * 7,
+        lambda _: {"mfa_token": "not-a-challenge", "code": "000000"},
+    ),
+    Route(
+        "POST",
+        "/api/auth/password-reset",
+        "/api/auth/password-reset/",
+        (202,) * 7,
+        lambda _: {"email": "nobody@example.test"},
+    ),
+    Route(
+        "POST",
+        "/api/auth/password-reset/confirm",
+        "/api/auth/password-reset/confirm/",
+        (422,) * 7,
+        lambda _: {"token": "not-a-token", "new_password": "Another-Passphrase-42"},
+    ),
+)
+ROUTES = (*ROUTES, *ACCOUNT_ROUTES)
 CASES = [(route, role, route.expect[i]) for route in ROUTES for i, role in enumerate(ROLES)]
 
 
@@ -291,6 +351,7 @@ async def test_access_matrix(
             "No such record.",
             "No such assignment.",
             "No such patient file.",
+            "No such session.",
             "No such emergency access.",
         }
 

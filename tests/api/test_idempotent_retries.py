@@ -239,12 +239,12 @@ async def test_a_key_expires_after_24_hours(settings: Settings) -> None:
         first = await client.post("/api/records/", json=record(), headers=keyed(patient, key))
         assert first.status_code == 201
         clock.advance(24 * 3600 - 60)
-        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT)
+        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT, patient.session_id)
         fresh = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
         within = await client.post("/api/records/", json=record(), headers=fresh)
         assert within.json() == first.json()
         clock.advance(61)
-        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT)
+        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT, patient.session_id)
         fresh = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
         after = await client.post("/api/records/", json=record(), headers=fresh)
         assert after.status_code == 201
@@ -270,7 +270,7 @@ async def test_expired_keys_are_purged_and_live_ones_kept(settings: Settings) ->
         old = await client.post("/api/records/", json=record(), headers=keyed(patient, "old"))
         assert old.status_code == 201
         clock.advance(12 * 3600)
-        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT)
+        token, _ = container.access_tokens.issue(patient.id, Role.PATIENT, patient.session_id)
         young = {"Authorization": f"Bearer {token}", "Idempotency-Key": "young"}
         assert (await client.post("/api/records/", json=record(), headers=young)).is_success
         assert portal.call(keys_held) == 2

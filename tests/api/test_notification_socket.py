@@ -7,13 +7,15 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator
-from uuid import UUID
+from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 
 from healthrecords.config import Settings
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.tokens import RefreshTokenFamily
 from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.sockets import notifications as socket_module
 from healthrecords.entrypoints.http.sockets.limits import Timings
@@ -26,6 +28,7 @@ from tests.api.notification_live import (
     recv,
     send,
 )
+from tests.api.test_auth import bearer
 
 FRAME_KEYS = {"type", "id", "kind", "payload", "created_at"}
 
@@ -173,6 +176,67 @@ async def test_deactivating_the_account_closes_its_open_sockets(
             await uow.users.update(dataclasses.replace(user, is_active=False))
             await uow.commit()
         assert await closed_with(ws) == 4401
+
+
+async def test_ending_the_session_closes_its_sockets_4401(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DELETE /api/auth/sessions/{sid}/ (or logout, or a password change) ends the
+    session: its sockets close with 4401 within the account check interval."""
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(account_check_interval=0.2))
+    doctor = await live.user(Role.DOCTOR)
+    session = live.session_of(doctor)
+    async with live.socket(doctor) as ws, httpx.AsyncClient() as http:
+        ended = await http.delete(
+            f"http://127.0.0.1:{live.port}/api/auth/sessions/{session}/",
+            headers={"Authorization": f"Bearer {doctor.token}"},
+        )
+        assert ended.status_code == 204
+        assert await closed_with(ws) == 4401
+
+
+async def test_a_token_of_an_ended_session_cannot_open_a_socket(live: LiveServer) -> None:
+    doctor = await live.user(Role.DOCTOR)
+    async with live.container.uow() as uow:
+        assert await uow.refresh_tokens.revoke_family(live.session_of(doctor), live.clock.now())
+        await uow.commit()
+    async with live.socket() as ws:
+        await send(ws, {"type": "auth", "token": doctor.token})
+        assert await closed_with(ws) == 4401
+
+
+async def test_a_fresh_token_of_another_session_moves_the_socket_to_it(
+    live: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The socket lives as long as the session of its latest token: ending the
+    one it started under no longer closes it, ending the new one does."""
+    monkeypatch.setattr(socket_module, "TIMINGS", Timings(account_check_interval=0.2))
+    doctor = await live.user(Role.DOCTOR)
+    first = live.session_of(doctor)
+    second = uuid4()
+    async with live.container.uow() as uow:
+        now = live.clock.now()
+        await uow.refresh_tokens.add_family(
+            RefreshTokenFamily(id=second, user_id=doctor.id, created_at=now)
+        )
+        await uow.commit()
+    fresh = live.container.access_tokens.issue(doctor.id, Role.DOCTOR, second)[0]
+    base = f"http://127.0.0.1:{live.port}/api/auth/sessions"
+    async with live.socket(doctor) as moved, live.socket(doctor) as stays:
+        await send(moved, {"type": "auth", "token": fresh})
+        (note,) = await live.notify(doctor.id)
+        assert (await recv(moved))["id"] == str(note)  # the auth was taken in order
+        async with httpx.AsyncClient() as http:
+            ended = await http.delete(f"{base}/{first}/", headers=bearer(fresh))
+            assert ended.status_code == 204
+            # The read that closes the socket left on the first session...
+            assert await closed_with(stays) == 4401
+            # ...kept the moved one open.
+            (note,) = await live.notify(doctor.id)
+            assert (await recv(moved))["id"] == str(note)
+            ended = await http.delete(f"{base}/{second}/", headers=bearer(fresh))
+            assert ended.status_code == 204
+        assert await closed_with(moved) == 4401
 
 
 async def test_deactivating_one_account_closes_only_its_sockets(

@@ -44,7 +44,11 @@ def test_each_operation_declares_only_the_problems_it_can_answer(
     schema: dict[str, Any],
 ) -> None:
     assert statuses(schema, "POST", "/api/auth/login") == {200, 400, 401, 413, 429, 503}
-    assert statuses(schema, "GET", "/api/auth/me") == {200, 401, 429, 503}
+    # 403: an admin (two-factor required by default) that has not enrolled yet.
+    assert statuses(schema, "GET", "/api/auth/me") == {200, 401, 403, 429, 503}
+    # The enrolment routes stay open to it, so they answer no such 403.
+    assert statuses(schema, "POST", "/api/auth/mfa/totp") == {201, 401, 409, 429, 503}
+    assert statuses(schema, "POST", "/api/auth/mfa/verify") == {200, 400, 401, 413, 429, 503}
     assert statuses(schema, "GET", "/health") == {200, 429}
     assert 412 in statuses(schema, "PUT", "/api/records/{record_id}")
     assert 412 not in statuses(schema, "GET", "/api/records/{record_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import secrets
 
@@ -70,3 +71,25 @@ async def test_the_general_limit_decides_on_auth_routes_once_it_is_nearer(
         response = await client.post("/api/auth/refresh/", json={"refresh_token": "x"})
         assert response.headers["ratelimit-limit"] == "5"
         assert response.headers["ratelimit-remaining"] == "1"
+
+
+async def test_password_reset_requests_have_their_own_limit_even_at_once(
+    settings: Settings,
+) -> None:
+    """Each reset request may send an email: per address they are held far
+    below other auth calls, and a burst cannot slip more through."""
+    tight = dataclasses.replace(
+        limited(settings, general=100, auth=100), password_reset_per_minute=2
+    )
+    async with AsyncTestClient(create_app(tight)) as client:
+        body = {"email": "nobody@example.test"}
+        answers = await asyncio.gather(
+            *(client.post("/api/auth/password-reset/", json=body) for _ in range(6))
+        )
+        assert sorted(a.status_code for a in answers) == [202, 202, 429, 429, 429, 429]
+        refused = next(a for a in answers if a.status_code == 429)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert int(refused.headers["retry-after"]) > 0
+        # Login is not held by the reset limit.
+        login = {"email": "nobody@example.test", "password": "wrong-password-here"}
+        assert (await client.post("/api/auth/login/", json=login)).status_code == 401

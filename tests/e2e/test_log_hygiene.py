@@ -1,7 +1,9 @@
 """A whole session against real processes logging at DEBUG: no secret in any line.
 
 Register, log in (and fail to), refresh, write and read records, assign,
-annotate, get a notification over the WebSocket, provoke errors, log out.
+annotate, get a notification over the WebSocket, provoke errors, log out;
+then enrol in two-factor, sign in with codes (wrong and right), change the
+password, and reset one by email through a real SMTP server.
 Then every line the API server and the worker wrote is searched for the
 passwords, the tokens and the health data used.
 """
@@ -12,25 +14,33 @@ import asyncio
 import json
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 import websockets
 
 from healthrecords.config import Settings
 from tests.faults.processes import ApiServer, Process, settings_env, start_api, start_worker
+from tests.mailbox import Mailbox, body_of, smtp_server
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 
 
 @pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture
 async def processes(
-    production_settings: Settings, tmp_path: Path
+    production_settings: Settings, tmp_path: Path, mailbox: Mailbox
 ) -> AsyncIterator[tuple[ApiServer, Process]]:
-    env = settings_env(production_settings, log_level="DEBUG")
+    env = settings_env(production_settings, log_level="DEBUG", smtp_url=mailbox.url)
     api = await start_api(env, tmp_path)
     worker = start_worker(env, tmp_path)
     await worker.wait_for_output("notification worker started")
@@ -46,7 +56,7 @@ def marker(what: str) -> str:
 
 
 async def test_no_password_token_or_health_data_in_any_log_line(
-    processes: tuple[ApiServer, Process],
+    processes: tuple[ApiServer, Process], mailbox: Mailbox
 ) -> None:
     api, worker = processes
     said: list[str] = []  # every secret the session used
@@ -94,7 +104,7 @@ async def test_no_password_token_or_health_data_in_any_log_line(
                 )
             ).json()
             keep(fresh["access_token"], fresh["refresh_token"])
-            users[role] = {"id": made.json()["id"], **fresh}
+            users[role] = {"id": made.json()["id"], "email": email, "password": password, **fresh}
 
         patient, doctor = users["patient"]["access_token"], users["doctor"]["access_token"]
         title, content = marker("Title-HIV-status"), marker("Content-diagnosis")
@@ -196,6 +206,7 @@ async def test_no_password_token_or_health_data_in_any_log_line(
                 json={"refresh_token": users[role]["refresh_token"]},
             )
             assert out.status_code == 204
+        await account_security(call, users, mailbox, keep)
 
     await worker.stop()
     await api.stop()
@@ -205,3 +216,64 @@ async def test_no_password_token_or_health_data_in_any_log_line(
     assert not leaks, leaks
     tokens = [line[:200] for line in lines if JWT.search(line)]
     assert not tokens, tokens
+
+
+Call = Callable[..., Awaitable[Any]]
+
+
+async def account_security(
+    call: Call, users: dict[str, dict[str, str]], mailbox: Mailbox, keep: Callable[..., None]
+) -> None:
+    """Two-factor enrolment and sign-in, a password change and a reset by email."""
+    email, password = users["patient"]["email"], users["patient"]["password"]
+    pair = (
+        await call("POST", "/api/auth/login/", json={"email": email, "password": password})
+    ).json()
+    keep(pair["access_token"], pair["refresh_token"])
+    token = pair["access_token"]
+    enrolment = (await call("POST", "/api/auth/mfa/totp/", token)).json()
+    keep(enrolment["secret"], enrolment["otpauth_uri"])
+    first = pyotp.TOTP(enrolment["secret"]).now()
+    keep(first)
+    confirmed = await call("POST", "/api/auth/mfa/totp/confirm/", token, json={"code": first})
+    assert confirmed.status_code == 200, confirmed.text
+    recovery = confirmed.json()["recovery_codes"]
+    keep(*recovery)
+    challenge = await call("POST", "/api/auth/login/", json={"email": email, "password": password})
+    mfa_token = challenge.json()["mfa_token"]
+    keep(mfa_token)
+    wrong = recovery[0][::-1]
+    keep(wrong)
+    bad = await call("POST", "/api/auth/mfa/verify/", json={"mfa_token": mfa_token, "code": wrong})
+    assert bad.status_code == 401
+    verified = await call(
+        "POST", "/api/auth/mfa/verify/", json={"mfa_token": mfa_token, "code": recovery[1]}
+    )
+    assert verified.status_code == 200, verified.text
+    keep(verified.json()["access_token"], verified.json()["refresh_token"])
+    changed_to = "Pw!" + marker("changed") + "xY9"
+    keep(changed_to)
+    changed = await call(
+        "POST",
+        "/api/auth/password/",
+        verified.json()["access_token"],
+        json={"current_password": password, "new_password": changed_to},
+    )
+    assert changed.status_code == 204, changed.text
+    asked = await call("POST", "/api/auth/password-reset/", json={"email": email})
+    assert asked.status_code == 202
+    mails = await mailbox.wait_for(email, 3)  # two-factor on, password changed, reset
+    reset_mail = next(m for m in mails if m["Subject"] == "Reset your password")
+    found = re.search(r"good once\):\s+(\S+)", body_of(reset_mail))
+    assert found is not None
+    keep(found.group(1))
+    reset_to = "Pw!" + marker("reset") + "xY9"
+    keep(reset_to)
+    done = await call(
+        "POST",
+        "/api/auth/password-reset/confirm/",
+        json={"token": found.group(1), "new_password": reset_to},
+    )
+    assert done.status_code == 204, done.text
+    # The "password changed" notice after the reset goes out through the worker too.
+    await mailbox.wait_for(email, 4)

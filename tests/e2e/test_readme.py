@@ -123,7 +123,14 @@ def statuses(log: Path) -> dict[int, list[int]]:
 
 @pytest.fixture
 async def fresh_server(tmp_path: Path) -> AsyncIterator[ApiServer]:
-    server = await start_api({"HEALTHRECORDS_DATA_DIR": str(tmp_path / "data")}, tmp_path)
+    # The blocks, run back to back from one address, sign in more often than
+    # the default /api/auth/ limit (60 a minute per address) allows; a reader
+    # runs one at a time. The limits have tests of their own (tests/api).
+    env = {
+        "HEALTHRECORDS_DATA_DIR": str(tmp_path / "data"),
+        "HEALTHRECORDS_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
+    }
+    server = await start_api(env, tmp_path)
     yield server
     await server.stop()
 

@@ -14,6 +14,8 @@ from healthrecords.adapters.sqlalchemy.models import Base
 from tests import servers
 
 TABLES = set(Base.metadata.tables)
+SINCE_0006 = {"totp_credential", "recovery_code", "mfa_challenge", "password_reset"}
+SINCE_0007 = {"patient_data_key", "emergency_access"}
 
 
 async def _tables(url: str) -> set[str]:
@@ -45,7 +47,7 @@ async def _0003_down_and_up(url: str) -> None:
     try:
         await migrate.upgrade(engine, "0003")
         await migrate.downgrade(engine, "0002")
-        later = {"health_record_version", "patient_data_key", "emergency_access"}
+        later = {"health_record_version", *SINCE_0006, *SINCE_0007}
         assert await _tables(url) == TABLES - {"idempotency_key", *later}
         await migrate.upgrade(engine, "0003")
         assert await _tables(url) == TABLES - later
@@ -148,3 +150,76 @@ async def test_existing_records_get_updated_by_and_a_history_on_sqlite(tmp_path:
 
 async def test_idempotency_keys_migration_up_and_down_on_sqlite(tmp_path: Path) -> None:
     await _0003_down_and_up(f"sqlite+aiosqlite:///{tmp_path / 'hr.db'}")
+
+
+async def _0006_keeps_sessions_and_accounts(url: str) -> None:
+    """0006 over a database with a user and a session: both survive up and down,
+    the session gains empty display columns and the user has two-factor off."""
+    engine = create_engine(url)
+    user, family = uuid4(), uuid4()
+    db = (
+        {"user": user.bytes, "family": family.bytes}
+        if url.startswith("sqlite")
+        else {
+            "user": user,
+            "family": family,
+        }
+    )
+    now = datetime.now(UTC)
+    try:
+        await migrate.upgrade(engine, "0005")
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO user_account (id, email, full_name, role, is_active,"
+                    " password_hash, notification_seq, created_at, updated_at, verified)"
+                    " VALUES (:id, 'a@example.test', 'N', 'admin', true, 'x', 0, :now, :now,"
+                    " false)"
+                ),
+                {"id": db["user"], "now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO refresh_token_family (id, user_id, created_at)"
+                    " VALUES (:id, :user, :now)"
+                ),
+                {"id": db["family"], "user": db["user"], "now": now},
+            )
+        await migrate.upgrade(engine)
+        assert await _tables(url) == TABLES
+        async with engine.connect() as conn:
+            assert not await conn.scalar(text("SELECT two_factor FROM user_account"))
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT last_used_at, client_address, user_agent FROM refresh_token_family"
+                    )
+                )
+            ).one()
+            assert tuple(row) == (None, None, None)
+        await migrate.downgrade(engine, "0005")
+        assert await _tables(url) == TABLES - SINCE_0006 - SINCE_0007
+        async with engine.connect() as conn:
+            columns = await conn.run_sync(
+                lambda c: {col["name"] for col in inspect(c).get_columns("refresh_token_family")}
+            )
+            assert columns == {"id", "user_id", "created_at", "revoked_at", "sa_orm_sentinel"}
+            assert await conn.scalar(text("SELECT count(*) FROM refresh_token_family")) == 1
+        await migrate.upgrade(engine)
+        assert await _tables(url) == TABLES
+    finally:
+        await engine.dispose()
+
+
+async def test_account_security_migration_keeps_sessions_on_postgresql(
+    postgres_server: str,
+) -> None:
+    url = await servers.create_database(postgres_server)
+    try:
+        await _0006_keeps_sessions_and_accounts(url)
+    finally:
+        await servers.drop_database(postgres_server, url)
+
+
+async def test_account_security_migration_keeps_sessions_on_sqlite(tmp_path: Path) -> None:
+    await _0006_keeps_sessions_and_accounts(f"sqlite+aiosqlite:///{tmp_path / 'hr.db'}")

@@ -66,6 +66,12 @@ def test_production_settings_are_read(tmp_path: Path) -> None:
         # NIST SP 800-63B: no more than 100 failures per account.
         ("LOGIN_ACCOUNT_MAX_FAILURES", "101", "between 1 and 100"),
         ("REDIS_MAX_CONNECTIONS", "2", "between 4"),
+        ("MFA_REQUIRED_ROLES", "admin,superuser", "unknown role(s) superuser"),
+        ("SMTP_URL", "http://mail.example", "smtp://host"),
+        ("SMTP_URL", "smtp://", "smtp://host"),
+        ("SMTP_URL", "smtp://mail.example:99999", "not a URL"),
+        ("MAIL_FROM", "nobody", "an address"),
+        ("PASSWORD_RESET_PER_MINUTE", "0", "between 1"),
     ],
 )
 def test_each_bad_value_is_named(tmp_path: Path, name: str, value: str, message: str) -> None:
@@ -73,6 +79,28 @@ def test_each_bad_value_is_named(tmp_path: Path, name: str, value: str, message:
         load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path), f"HEALTHRECORDS_{name}": value})
     assert f"HEALTHRECORDS_{name}" in str(raised.value)
     assert message in str(raised.value)
+
+
+def test_account_security_settings_are_read(tmp_path: Path) -> None:
+    defaults = load_settings({"HEALTHRECORDS_DATA_DIR": str(tmp_path)})
+    assert defaults.mfa_required_roles == ("admin",)
+    assert defaults.smtp_url is None
+    settings = load_settings(
+        {
+            "HEALTHRECORDS_DATA_DIR": str(tmp_path),
+            "HEALTHRECORDS_MFA_REQUIRED_ROLES": " Doctor, admin ,doctor",
+            "HEALTHRECORDS_SMTP_URL": "smtps://mailer:s3cret@mail.example:465",
+            "HEALTHRECORDS_MAIL_FROM": "Health Records <no-reply@example.org>",
+            "HEALTHRECORDS_PASSWORD_RESET_PER_MINUTE": "3",
+        }
+    )
+    assert settings.mfa_required_roles == ("doctor", "admin")
+    assert settings.smtp_url == "smtps://mailer:s3cret@mail.example:465"
+    assert settings.mail_from == "Health Records <no-reply@example.org>"
+    assert settings.password_reset_per_minute == 3
+    # Empty means nobody must use two-factor.
+    none = {"HEALTHRECORDS_DATA_DIR": str(tmp_path), "HEALTHRECORDS_MFA_REQUIRED_ROLES": ""}
+    assert load_settings(none).mfa_required_roles == ()
 
 
 def test_key_material_never_appears_in_repr(tmp_path: Path) -> None:

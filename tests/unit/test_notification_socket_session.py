@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +29,7 @@ from tests.unit.notifications_world import NotificationsWorld
 
 DEADLINE = 5.0
 NAMESPACE = "unit"
+SESSION = uuid4()
 
 
 @dataclass
@@ -94,6 +95,7 @@ class Harness:
             return AccessClaims(
                 subject=self.user,
                 role=Role.DOCTOR,
+                session_id=SESSION,
                 token_id=token,
                 issued_at=now,
                 expires_at=now + timedelta(minutes=5),
@@ -215,6 +217,7 @@ async def _claims(h: Harness) -> AccessClaims:
     return AccessClaims(
         subject=h.user,
         role=Role.DOCTOR,
+        session_id=SESSION,
         token_id="t",
         issued_at=now,
         expires_at=now + timedelta(minutes=5),
@@ -222,12 +225,12 @@ async def _claims(h: Harness) -> AccessClaims:
 
 
 def _always_active() -> AccountWatch:
-    """A watch that finds every account active."""
+    """A watch that finds every account active and every session live."""
 
-    async def active_roles(user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
-        return dict.fromkeys(user_ids, Role.DOCTOR)
+    async def alive(sessions: Collection[tuple[UUID, UUID]]) -> Collection[tuple[UUID, UUID]]:
+        return sessions
 
-    return AccountWatch(active_roles)
+    return AccountWatch(alive)
 
 
 async def test_a_socket_that_waits_too_long_to_be_set_up_closes_1013() -> None:

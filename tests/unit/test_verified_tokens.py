@@ -35,6 +35,7 @@ class CountingCodec:
         claims = AccessClaims(
             subject=uuid4(),
             role=Role.DOCTOR,
+            session_id=uuid4(),
             token_id=token,
             issued_at=START,
             expires_at=START + ttl,

@@ -12,6 +12,7 @@ class RequestContext:
 
     request_id: str = ""
     client_address: str | None = None
+    user_agent: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,3 +22,5 @@ class Actor:
     id: UUID
     role: Role
     context: RequestContext = field(default_factory=RequestContext)
+    # The session (refresh-token family) the access token was issued under.
+    session_id: UUID | None = None

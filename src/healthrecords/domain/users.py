@@ -24,5 +24,7 @@ class User:
     updated_at: datetime
     # A doctor account an admin has checked (PATCH /api/users/{id}/); meaningless for others.
     verified: bool = False
+    # Two-factor sign-in (TOTP) is on.
+    two_factor: bool = False
     # Set when the patient's file was erased (its data key destroyed).
     erased_at: datetime | None = None

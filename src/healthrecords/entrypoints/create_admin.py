@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import getpass
 import sys
+from dataclasses import dataclass
 
 from healthrecords.config import Settings
 from healthrecords.domain.errors import Conflict, InvalidInput
+from healthrecords.domain.services.two_factor import Enrolment
 from healthrecords.domain.users import User
 from healthrecords.entrypoints.cli_help import describe
 
@@ -30,6 +32,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="read the password from the first line of standard input (else prompt)",
     )
+    create.add_argument(
+        "--totp",
+        action="store_true",
+        help=(
+            "turn two-factor sign-in on at once: prints the otpauth URI for an "
+            "authenticator app and ten recovery codes, once"
+        ),
+    )
 
 
 def read_password(from_stdin: bool) -> str | None:
@@ -45,7 +55,16 @@ def read_password(from_stdin: bool) -> str | None:
     return first
 
 
-async def _create(settings: Settings, email: str, password: str, full_name: str) -> User:
+@dataclass(frozen=True, slots=True)
+class Created:
+    user: User
+    # With --totp: the otpauth URI and the recovery codes, shown once.
+    two_factor: tuple[Enrolment, list[str]] | None = None
+
+
+async def _create(
+    settings: Settings, email: str, password: str, full_name: str, totp: bool
+) -> Created:
     from healthrecords.adapters.sqlalchemy import migrate
     from healthrecords.bootstrap import build_container
 
@@ -53,7 +72,10 @@ async def _create(settings: Settings, email: str, password: str, full_name: str)
     try:
         if settings.embedded:
             await migrate.upgrade(container.engine)
-        return await container.accounts.create_admin(email, password, full_name)
+        user = await container.accounts.create_admin(email, password, full_name)
+        if not totp:
+            return Created(user)
+        return Created(user, await container.two_factor.enrol_at_creation(user))
     finally:
         await container.aclose()
 
@@ -63,7 +85,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if password is None:
         return 2
     try:
-        user = asyncio.run(_create(settings, args.email, password, args.full_name))
+        created = asyncio.run(_create(settings, args.email, password, args.full_name, args.totp))
     except InvalidInput as exc:
         for error in exc.errors:
             print(f"{error.field}: {error.message}", file=sys.stderr)
@@ -71,5 +93,18 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except Conflict as exc:
         print(exc.detail, file=sys.stderr)
         return 1
+    user = created.user
     print(f"created administrator {user.email} ({user.id})")
+    if created.two_factor is not None:
+        enrolment, codes = created.two_factor
+        print("two-factor sign-in is on; add this to an authenticator app (shown once):")
+        print(enrolment.otpauth_uri)
+        print("recovery codes, each good for one sign-in (shown once):")
+        for code in codes:
+            print(code)
+    elif "admin" in settings.mfa_required_roles:
+        print(
+            "two-factor is required for administrators: enrol at POST /api/auth/mfa/totp/ "
+            "after the first login (or create with --totp)"
+        )
     return 0

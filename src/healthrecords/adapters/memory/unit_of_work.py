@@ -13,11 +13,17 @@ from healthrecords.adapters.memory.contributions import MemoryContributions
 from healthrecords.adapters.memory.emergency_access import MemoryEmergencyAccessGrants
 from healthrecords.adapters.memory.idempotency import MemoryIdempotencyKeys
 from healthrecords.adapters.memory.notifications import MemoryNotificationRepository
+from healthrecords.adapters.memory.password_resets import MemoryPasswordResets
 from healthrecords.adapters.memory.patient_keys import MemoryPatientKeys
 from healthrecords.adapters.memory.record_versions import MemoryRecordVersionRepository
 from healthrecords.adapters.memory.records import MemoryRecordRepository
 from healthrecords.adapters.memory.store import MemoryStore
 from healthrecords.adapters.memory.tokens import MemoryRefreshTokenRepository
+from healthrecords.adapters.memory.two_factor import (
+    MemoryMfaChallenges,
+    MemoryRecoveryCodes,
+    MemoryTotpCredentials,
+)
 from healthrecords.adapters.memory.users import MemoryUserRepository
 
 TABLES = (
@@ -31,6 +37,10 @@ TABLES = (
     "notifications",
     "audit",
     "idempotency_keys",
+    "totp",
+    "recovery_codes",
+    "mfa_challenges",
+    "password_resets",
     "emergency_access",
 )
 
@@ -57,6 +67,10 @@ class MemoryUnitOfWork:
         self.audit = MemoryAuditLog(w["audit"])
         self.contributions = MemoryContributions(w["records"], w["annotations"])
         self.idempotency_keys = MemoryIdempotencyKeys(w["idempotency_keys"])
+        self.totp = MemoryTotpCredentials(w["totp"])
+        self.recovery_codes = MemoryRecoveryCodes(w["recovery_codes"])
+        self.mfa_challenges = MemoryMfaChallenges(w["mfa_challenges"])
+        self.password_resets = MemoryPasswordResets(w["password_resets"])
         self.emergency_access = MemoryEmergencyAccessGrants(w["emergency_access"])
         self.patient_keys = MemoryPatientKeys(
             w["users"], w["records"], w["record_versions"], w["annotations"]

@@ -1,4 +1,8 @@
-"""HS256 access tokens with a `kid`, so signing keys can be rotated."""
+"""HS256 access tokens with a `kid`, so signing keys can be rotated.
+
+`sid` names the session (refresh-token family) a token was issued under, so
+ending the session stops its access tokens before they expire.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from healthrecords.domain.ports.security import AccessClaims
 from healthrecords.domain.users import Role
 
 ALGORITHM = "HS256"
-REQUIRED = ("sub", "role", "iat", "nbf", "exp", "jti", "iss", "aud", "typ")
+REQUIRED = ("sub", "sid", "role", "iat", "nbf", "exp", "jti", "iss", "aud", "typ")
 INVALID = "The access token is missing, invalid or expired."
 
 
@@ -36,17 +40,19 @@ class JwtAccessTokenCodec:
         self._clock = clock
         self._leeway = timedelta(seconds=leeway_seconds)
 
-    def issue(self, subject: UUID, role: Role) -> tuple[str, AccessClaims]:
+    def issue(self, subject: UUID, role: Role, session_id: UUID) -> tuple[str, AccessClaims]:
         now = self._clock.now().replace(microsecond=0)
         claims = AccessClaims(
             subject=subject,
             role=role,
+            session_id=session_id,
             token_id=secrets.token_urlsafe(16),
             issued_at=now,
             expires_at=now + self._ttl,
         )
         payload = {
             "sub": str(subject),
+            "sid": str(session_id),
             "role": role.value,
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),
@@ -91,6 +97,7 @@ class JwtAccessTokenCodec:
             return AccessClaims(
                 subject=UUID(str(payload["sub"])),
                 role=Role(payload["role"]),
+                session_id=UUID(str(payload["sid"])),
                 token_id=str(payload["jti"]),
                 issued_at=issued,
                 expires_at=expires,

@@ -24,11 +24,17 @@ from healthrecords.adapters.sqlalchemy.repositories.idempotency import SqlIdempo
 from healthrecords.adapters.sqlalchemy.repositories.notifications import (
     SqlNotificationRepository,
 )
+from healthrecords.adapters.sqlalchemy.repositories.password_resets import SqlPasswordResets
 from healthrecords.adapters.sqlalchemy.repositories.record_versions import (
     SqlRecordVersionRepository,
 )
 from healthrecords.adapters.sqlalchemy.repositories.records import SqlRecordRepository
 from healthrecords.adapters.sqlalchemy.repositories.tokens import SqlRefreshTokenRepository
+from healthrecords.adapters.sqlalchemy.repositories.two_factor import (
+    SqlMfaChallenges,
+    SqlRecoveryCodes,
+    SqlTotpCredentials,
+)
 from healthrecords.adapters.sqlalchemy.repositories.users import SqlUserRepository
 from healthrecords.adapters.sqlalchemy.sqlstates import cannot_serve_now
 from healthrecords.domain.errors import InvalidInput, Unavailable
@@ -39,10 +45,12 @@ from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.emergency_access import EmergencyAccessGrants
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.password_resets import PasswordResets
 from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
+from healthrecords.domain.ports.two_factor import MfaChallenges, RecoveryCodes, TotpCredentials
 from healthrecords.domain.ports.users import UserRepository
 
 
@@ -103,6 +111,10 @@ class SqlUnitOfWork:
         self.audit: AuditLog = SqlAuditLog(self.session)
         self.contributions: Contributions = SqlContributions(self.session)
         self.idempotency_keys: IdempotencyKeys = SqlIdempotencyKeys(self.session, self._cipher)
+        self.totp: TotpCredentials = SqlTotpCredentials(self.session, self._cipher)
+        self.recovery_codes: RecoveryCodes = SqlRecoveryCodes(self.session)
+        self.mfa_challenges: MfaChallenges = SqlMfaChallenges(self.session)
+        self.password_resets: PasswordResets = SqlPasswordResets(self.session)
         self.patient_keys: PatientKeys = SqlPatientKeys(self.session)
         self.emergency_access: EmergencyAccessGrants = SqlEmergencyAccessGrants(
             self.session, self._cipher, keys

@@ -22,13 +22,14 @@ class PasswordHasher(Protocol):
 class AccessClaims:
     subject: UUID
     role: Role
+    session_id: UUID
     token_id: str
     issued_at: datetime
     expires_at: datetime
 
 
 class AccessTokenCodec(Protocol):
-    def issue(self, subject: UUID, role: Role) -> tuple[str, AccessClaims]: ...
+    def issue(self, subject: UUID, role: Role, session_id: UUID) -> tuple[str, AccessClaims]: ...
 
     def verify(self, token: str) -> AccessClaims:
         """Raises AuthenticationFailed for any token that is not valid now."""

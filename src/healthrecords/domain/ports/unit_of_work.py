@@ -11,10 +11,12 @@ from healthrecords.domain.ports.contributions import Contributions
 from healthrecords.domain.ports.emergency_access import EmergencyAccessGrants
 from healthrecords.domain.ports.idempotency import IdempotencyKeys
 from healthrecords.domain.ports.notifications import NotificationRepository
+from healthrecords.domain.ports.password_resets import PasswordResets
 from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
 from healthrecords.domain.ports.records import RecordReads, RecordRepository
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
+from healthrecords.domain.ports.two_factor import MfaChallenges, RecoveryCodes, TotpCredentials
 from healthrecords.domain.ports.users import UserRepository
 
 
@@ -31,6 +33,10 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     contributions: Contributions
     idempotency_keys: IdempotencyKeys
+    totp: TotpCredentials
+    recovery_codes: RecoveryCodes
+    mfa_challenges: MfaChallenges
+    password_resets: PasswordResets
     patient_keys: PatientKeys
     emergency_access: EmergencyAccessGrants
 

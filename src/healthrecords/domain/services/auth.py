@@ -9,44 +9,28 @@ copied, so the whole family is revoked (OAuth 2.0 Security BCP, 4.14).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from datetime import timedelta
 
 from healthrecords.domain.actor import Actor, RequestContext
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.emails import normalise_email
-from healthrecords.domain.errors import AuthenticationFailed, TooManyAttempts
-from healthrecords.domain.login_limits import LoginAttempt
+from healthrecords.domain.errors import AuthenticationFailed
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.security import AccessTokenCodec, PasswordHasher
-from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from healthrecords.domain.ports.unit_of_work import UnitOfWorkFactory
+from healthrecords.domain.services.guesses import guess
+from healthrecords.domain.services.second_factor import SecondFactorDue, open_challenge
 from healthrecords.domain.services.sign_in_trail import sign_in_event, write_alone
-from healthrecords.domain.tokens import RefreshToken, RefreshTokenFamily
+from healthrecords.domain.services.token_issuer import TokenIssuer, TokenPair, token_digest
 from healthrecords.domain.users import User
 
 log = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "The email or password is incorrect."
 INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
-TOO_MANY_FAILURES = "Too many failed logins for this account; try again later."
-REFRESH_TOKEN_BYTES = 32
-
-
-@dataclass(frozen=True, slots=True)
-class TokenPair:
-    access_token: str
-    refresh_token: str
-    expires_in: int
-    token_type: str = "Bearer"
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class AuthService:
@@ -62,33 +46,32 @@ class AuthService:
     ) -> None:
         self._uow = uow
         self._hasher = hasher
-        self._access_tokens = access_tokens
+        self._tokens = TokenIssuer(access_tokens, refresh_ttl)
         self._clock = clock
         self._attempts = attempts
-        self._refresh_ttl = refresh_ttl
         self._dummy_hash: str | None = None
 
     async def login(
         self, email: str, password: str, context: RequestContext | None = None
-    ) -> TokenPair:
+    ) -> TokenPair | SecondFactorDue:
         """Failures are counted under the account with the context's client
         address (HTTP passes the TCP peer); callers without one share one."""
-        address = context.client_address if context and context.client_address else "unknown"
-        attempt = LoginAttempt.of(email, address)
-        # Reserved (counted as a failure) before the password is verified, so
-        # concurrent guesses cannot all be verified against one count.
-        wait = await self._attempts.reserve(attempt)
-        if wait > 0:
+        found: tuple[User | None, str | None] = (None, None)
+
+        async def right() -> bool:
+            nonlocal found
+            found = await self._verified_user(email, password)
+            return found[0] is not None and found[1] is None
+
+        async def locked() -> None:
             await self._refused("auth.login.locked", email, context)
-            raise TooManyAttempts(TOO_MANY_FAILURES, wait)
-        try:
-            user, why = await self._verified_user(email, password)
-        except Exception:
-            # Undecided (an outage): the guess was not checked, so it is given
-            # back. A cancelled request keeps it: failing closed is safer.
-            await self._attempts.cancel(attempt)
-            raise
-        if user is None or why is not None:
+
+        def settle() -> bool:
+            return found[0] is None or not found[0].two_factor
+
+        address = context.client_address if context else None
+        if not await guess(self._attempts, email, address, right, locked, settle):
+            user, why = found
             log.info("login failed")
             await write_alone(
                 self._uow,
@@ -101,7 +84,8 @@ class AuthService:
                 ),
             )
             raise AuthenticationFailed(INVALID_CREDENTIALS)
-        await self._attempts.succeeded(attempt)
+        user = found[0]
+        assert user is not None, "a right guess has an account"
         now = self._clock.now()
         async with self._uow() as uow:
             if self._hasher.needs_rehash(user.password_hash):
@@ -109,9 +93,11 @@ class AuthService:
                 await uow.users.update(
                     dataclasses.replace(user, password_hash=rehashed, updated_at=now)
                 )
-            family = RefreshTokenFamily(id=uuid4(), user_id=user.id, created_at=now)
-            await uow.refresh_tokens.add_family(family)
-            pair = await self._issue(uow, user, family.id, now)
+            if user.two_factor:
+                due = await open_challenge(uow, user, context, now)
+                await uow.commit()
+                return due
+            pair = await self._tokens.start_session(uow, user, context, now)
             await uow.audit.add(
                 sign_in_event("auth.login", Outcome.SUCCESS, context, now, target=user, by=user)
             )
@@ -147,7 +133,8 @@ class AuthService:
                     extra={"user_id": str(token.user_id), "family_id": str(family.id)},
                 )
                 raise AuthenticationFailed(INVALID_REFRESH)
-            pair = await self._issue(uow, user, family.id, now)
+            await uow.refresh_tokens.touch_family(family.id, now)
+            pair = await self._tokens.issue(uow, user, family.id, now)
             await uow.commit()
         return pair
 
@@ -169,24 +156,6 @@ class AuthService:
             if not mine:
                 return
         log.info("logged out", extra={"user_id": str(actor.id)})
-
-    async def _issue(
-        self, uow: UnitOfWork, user: User, family_id: UUID, now: datetime
-    ) -> TokenPair:
-        raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
-        await uow.refresh_tokens.add(
-            RefreshToken(
-                id=uuid4(),
-                family_id=family_id,
-                user_id=user.id,
-                token_hash=token_digest(raw),
-                created_at=now,
-                expires_at=now + self._refresh_ttl,
-            )
-        )
-        access, claims = self._access_tokens.issue(user.id, user.role)
-        lifetime = int((claims.expires_at - claims.issued_at).total_seconds())
-        return TokenPair(access_token=access, refresh_token=raw, expires_in=lifetime)
 
     async def _refused(self, action: str, email: str, context: RequestContext | None) -> None:
         async with self._uow() as uow:

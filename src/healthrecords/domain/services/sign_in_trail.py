@@ -8,6 +8,12 @@ address; never the email typed, the password or any token. Actions:
   `auth.login.bad_password`, `auth.login.inactive`, `auth.login.locked` (denied).
 - `auth.refresh.reuse`: a spent refresh token came back; its family is revoked.
 - `auth.logout` (success; not_found when the token is unknown or not the caller's).
+- Two-factor sign-in: `auth.login.mfa_required` (the password was right, a
+  code is due), `auth.mfa.bad_code`, `auth.mfa.locked` (denied), then
+  `auth.login` once the code is right.
+- `auth.password_reset.request` (success; not_found for an unknown email;
+  denied for a deactivated account or over the per-account limit) and
+  `auth.password_reset.confirm`.
 
 Refusals are written by the caller with no actor: whoever typed them is not
 known to be the account's owner.

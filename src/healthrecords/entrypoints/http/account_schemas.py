@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from healthrecords.domain.services.auth import TokenPair
+from healthrecords.domain.services.token_issuer import TokenPair
 from healthrecords.domain.users import Role, User
 
 

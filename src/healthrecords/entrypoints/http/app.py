@@ -27,7 +27,10 @@ from healthrecords.entrypoints.http.controllers.notifications import (
     DoctorNotificationsController,
     NotificationsController,
 )
+from healthrecords.entrypoints.http.controllers.password_reset import PasswordResetController
 from healthrecords.entrypoints.http.controllers.records import RecordsController
+from healthrecords.entrypoints.http.controllers.sessions import SessionsController
+from healthrecords.entrypoints.http.controllers.two_factor import TwoFactorController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
 from healthrecords.entrypoints.http.docs_page import OfflineSwaggerPlugin
@@ -46,6 +49,9 @@ from healthrecords.entrypoints.http.sockets.notifications import notifications_s
 
 API_ROUTES: Sequence[ControllerRouterHandler] = (
     AuthController,
+    SessionsController,
+    TwoFactorController,
+    PasswordResetController,
     UsersController,
     DoctorsDirectoryController,
     RecordsController,
@@ -115,5 +121,5 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         # Logging is configured once by the process (JSON, see entrypoints/logs.py).
         logging_config=None,
     )
-    document_problems(app)
+    document_problems(app, enrolment_rule=bool(container.settings.mfa_required_roles))
     return app

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
 from typing import Any
-from uuid import UUID
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor, RequestContext
-from healthrecords.domain.errors import AuthenticationFailed
+from healthrecords.domain.errors import AuthenticationFailed, Forbidden
 from healthrecords.domain.ports.security import AccessClaims
-from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.active_users import ActiveUsers
 from healthrecords.entrypoints.http.sockets.account_watch import AccountWatch
 from healthrecords.entrypoints.http.verified_tokens import VerifiedTokens
 
 INACTIVE = "The access token is missing, invalid or expired."
+ENROL_FIRST = (
+    "Two-factor sign-in is required for your role: enrol at POST /api/auth/mfa/totp/ "
+    "and confirm it before using anything else."
+)
+# Route handlers that an account due to enrol in two-factor may still reach.
+ENROLMENT_OPT = "open_before_enrolment"
 
 
 def request_context(request: Request[Any, Any, Any]) -> RequestContext:
     client = request.client.host if request.client else None
     return RequestContext(
-        request_id=request.scope.get("state", {}).get("request_id", ""), client_address=client
+        request_id=request.scope.get("state", {}).get("request_id", ""),
+        client_address=client,
+        user_agent=request.headers.get("user-agent") or None,
     )
 
 
@@ -36,7 +41,7 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
 
 
 class ActorProvider:
-    """Builds the calling Actor from the bearer token and the stored user."""
+    """Builds the calling Actor from the bearer token and the stored user and session."""
 
     def __init__(self, container: Container, active: ActiveUsers | None = None) -> None:
         self._container = container
@@ -44,23 +49,47 @@ class ActorProvider:
         self._tokens = VerifiedTokens(container.access_tokens, container.clock)
 
     async def __call__(self, request: Request[Any, Any, Any]) -> Actor:
-        claims = await self.verified(bearer_token(request))
-        return Actor(id=claims.subject, role=claims.role, context=request_context(request))
+        enrolling = bool(request.route_handler.opt.get(ENROLMENT_OPT))
+        claims = await self.verified(bearer_token(request), enrolling=enrolling)
+        return Actor(
+            id=claims.subject,
+            role=claims.role,
+            context=request_context(request),
+            session_id=claims.session_id,
+        )
 
-    async def verified(self, token: str) -> AccessClaims:
+    async def verified(self, token: str, *, enrolling: bool = False) -> AccessClaims:
         """The token's claims, once its user is known to be active in that
-        role (HTTP requests and socket auth alike)."""
+        role and its session live (HTTP requests and socket auth alike).
+        Raises Forbidden for an account due to enrol in two-factor unless
+        `enrolling` (an enrolment route)."""
+        # The memory caches the signature check only; the stored state below
+        # is still read per request through the ACTIVE_USER_SECONDS cache.
         claims = self._tokens.verify(token)
-        # The role and activation come from the stored user, not only the
-        # token, so a deactivated account stops within ACTIVE_USER_SECONDS.
-        if self._active.role_of(claims.subject) is not claims.role:
+        # The role, activation and the session come from stored state, not only
+        # the token, so a deactivated account or an ended session stops within
+        # ACTIVE_USER_SECONDS on every replica.
+        key = (claims.subject, claims.session_id)
+        if self._active.role_of(key) is not claims.role:
             read_at = self._active.now()
-            async with self._container.statement_uow() as uow:
-                user = await uow.users.get(claims.subject)
-            if user is None or not user.is_active or user.role != claims.role:
+            standing = await self._container.user_sessions.standing(claims)
+            if standing is None:
                 raise AuthenticationFailed(INACTIVE)
-            self._active.remember(user.id, user.role, read_at)
+            if standing.enrolment_due:
+                # Not remembered: the first request after enrolment is let through.
+                if not enrolling:
+                    raise Forbidden(ENROL_FIRST)
+            else:
+                self._active.remember(key, standing.role, read_at)
         return claims
+
+    async def socket_claims(self, token: str) -> AccessClaims:
+        """`verified` for a notification socket: an account due to enrol in
+        two-factor gets no notifications either, and is told so as a 4401."""
+        try:
+            return await self.verified(token)
+        except Forbidden as exc:
+            raise AuthenticationFailed(INACTIVE) from exc
 
 
 def dependencies(container: Container) -> dict[str, Provide]:
@@ -84,10 +113,6 @@ def dependencies(container: Container) -> dict[str, Provide]:
 
 
 def account_watch(container: Container) -> AccountWatch:
-    """The process's re-check of its sockets' accounts: one read for all."""
+    """The process's re-check of its sockets' accounts and sessions: one read for all."""
 
-    async def active_roles(user_ids: Collection[UUID]) -> Mapping[UUID, Role]:
-        async with container.statement_uow() as uow:
-            return await uow.users.active_roles(user_ids)
-
-    return AccountWatch(active_roles)
+    return AccountWatch(container.user_sessions.live)

@@ -5,7 +5,10 @@ route, present and future:
 
 - 429 everywhere (the rate limits), 503 everywhere but /health (the
   database, or Redis for the limits and readiness);
-- 401 when the operation declares `security` (a bearer token);
+- 401 when the operation declares `security` (a bearer token), and 403 as
+  well when some role must use two-factor sign-in
+  (HEALTHRECORDS_MFA_REQUIRED_ROLES): an account of that role that has not
+  enrolled yet is refused everywhere but the enrolment routes (deps.py);
 - 400 when it takes parameters (path, query, header) or a body (validation;
   Litestar would otherwise add a 400 of its own shape, not problem+json);
 - 404 when its path has parameters (an unknown id, or one the caller may not
@@ -30,6 +33,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 
+from healthrecords.entrypoints.http.deps import ENROLMENT_OPT
 from healthrecords.entrypoints.http.problems import MEDIA_TYPE
 
 OPT_KEY = "problems"
@@ -83,7 +87,9 @@ def _client_parameters(route: HTTPRoute, handler: HTTPRouteHandler) -> set[str]:
     return names - injected - NOT_FROM_THE_CLIENT - path
 
 
-def problem_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
+def problem_statuses(
+    route: HTTPRoute, handler: HTTPRouteHandler, *, enrolment_rule: bool = False
+) -> set[int]:
     if route.path == "/health":
         return {429}
     if route.path.startswith("/fhir"):
@@ -91,6 +97,8 @@ def problem_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
     statuses = {429, 503}
     if handler.resolve_security():
         statuses.add(401)
+        if enrolment_rule and not handler.opt.get(ENROLMENT_OPT):
+            statuses.add(403)
     if route.path_parameters:
         statuses |= {400, 404}
     takes_body = "data" in handler.parsed_fn_signature.parameters
@@ -110,8 +118,10 @@ def problem_response(status: int) -> ResponseSpec:
     )
 
 
-def document_problems(app: Litestar) -> None:
-    """Add the problem responses to every HTTP operation (before the schema is built)."""
+def document_problems(app: Litestar, *, enrolment_rule: bool) -> None:
+    """Add the problem responses to every HTTP operation (before the schema is built).
+
+    `enrolment_rule`: some role must enrol in two-factor before using the API."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
             continue
@@ -119,5 +129,8 @@ def document_problems(app: Litestar) -> None:
             if not handler.resolve_include_in_schema():
                 continue
             own = dict(handler.responses or {})
-            defaults = {s: problem_response(s) for s in problem_statuses(route, handler)}
+            defaults = {
+                s: problem_response(s)
+                for s in problem_statuses(route, handler, enrolment_rule=enrolment_rule)
+            }
             handler.responses = {**defaults, **own}

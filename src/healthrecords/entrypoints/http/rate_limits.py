@@ -30,6 +30,8 @@ from healthrecords.entrypoints.http.rate_limit_counters import (
 )
 
 AUTH_PREFIX = "/api/auth/"
+# Litestar hands middleware the path without its trailing slash.
+RESET_PREFIX = "/api/auth/password-reset"
 WINDOW = 60
 # Addresses remembered as over a limit; past this many, ended entries are swept.
 SWEEP_AT = 10_000
@@ -141,5 +143,11 @@ def rate_limit_middleware(container: Container) -> list[Any]:
     limits = [
         Limit("general", settings.rate_limit_per_minute, lambda _: True),
         Limit("auth", settings.auth_rate_limit_per_minute, lambda p: p.startswith(AUTH_PREFIX)),
+        # Each request may send an email: far fewer than other auth calls.
+        Limit(
+            "password-reset",
+            settings.password_reset_per_minute,
+            lambda p: p.startswith(RESET_PREFIX),
+        ),
     ]
     return [AddressRateLimitMiddleware(limits, window_counter(container))]

@@ -1,4 +1,4 @@
-"""SAQ jobs: thin calls into the notification service."""
+"""SAQ jobs: thin calls into the notification service and the mailer."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from uuid import UUID
 
 from saq.types import Context
 
+from healthrecords.adapters.redis.mail_queue import unseal
 from healthrecords.bootstrap import Container
 
 
@@ -30,3 +31,9 @@ async def sweep_notifications(ctx: WorkerContext) -> int:
 async def purge_idempotency_keys(ctx: WorkerContext) -> int:
     """Delete Idempotency-Keys past their 24 hours."""
     return await _container(ctx).expired_keys.purge()
+
+
+async def send_mail(ctx: WorkerContext, *, mail_id: str, key_id: str, sealed: str) -> None:
+    """Send one queued mail; SAQ retries it with backoff when the server fails."""
+    container = _container(ctx)
+    await container.mailer.send(unseal(container.cipher, key_id, sealed, mail_id))

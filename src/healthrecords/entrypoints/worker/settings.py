@@ -6,16 +6,19 @@ import signal
 
 from saq import CronJob, Worker
 
+from healthrecords.adapters.redis.mail_queue import SEND_MAIL_FUNCTION
 from healthrecords.adapters.redis.notification_queue import DELIVER_FUNCTION
 from healthrecords.bootstrap import Container
 from healthrecords.entrypoints.worker.jobs import (
     WorkerContext,
     deliver_notification,
     purge_idempotency_keys,
+    send_mail,
     sweep_notifications,
 )
 
 assert deliver_notification.__qualname__ == DELIVER_FUNCTION, "enqueued by this name"
+assert send_mail.__qualname__ == SEND_MAIL_FUNCTION, "enqueued by this name"
 
 CONCURRENCY = 20
 # Every 5 seconds (croniter's sixth field is seconds).
@@ -48,7 +51,7 @@ def build_worker(
     cls: type[Worker[WorkerContext]] = Worker if handle_signals else QuietWorker
     return cls(
         container.saq_queue,
-        functions=[deliver_notification, sweep_notifications, purge_idempotency_keys],
+        functions=[deliver_notification, sweep_notifications, purge_idempotency_keys, send_mail],
         cron_jobs=[
             CronJob(sweep_notifications, cron=SWEEP_CRON, timeout=30),
             CronJob(purge_idempotency_keys, cron=PURGE_CRON, timeout=60),

@@ -1,5 +1,11 @@
 """Every table, imported together so the metadata is complete for Alembic."""
 
+from healthrecords.adapters.sqlalchemy.models.account_security import (
+    MfaChallengeRow,
+    PasswordResetRow,
+    RecoveryCodeRow,
+    TotpCredentialRow,
+)
 from healthrecords.adapters.sqlalchemy.models.annotations import AnnotationRow
 from healthrecords.adapters.sqlalchemy.models.assignments import AssignmentRow
 from healthrecords.adapters.sqlalchemy.models.audit import AuditEventRow
@@ -21,10 +27,14 @@ __all__ = [
     "DataKeyRow",
     "EmergencyAccessRow",
     "IdempotencyKeyRow",
+    "MfaChallengeRow",
     "NotificationRow",
+    "PasswordResetRow",
     "RecordRow",
     "RecordVersionRow",
+    "RecoveryCodeRow",
     "RefreshTokenFamilyRow",
     "RefreshTokenRow",
+    "TotpCredentialRow",
     "UserRow",
 ]

@@ -18,6 +18,10 @@ class RefreshTokenFamilyRow(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    # What the user sees of the session (GET /api/auth/sessions/).
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), nullable=True)
+    client_address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
 
 class RefreshTokenRow(Base):

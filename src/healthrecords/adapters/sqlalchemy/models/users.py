@@ -18,6 +18,8 @@ class UserRow(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A doctor account an admin has checked; shown to patients before they grant access.
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Two-factor sign-in is on (a confirmed TOTP credential).
+    two_factor: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str] = mapped_column(String(255))
     # Last notification seq handed out to this user; bumping it row-locks the
     # recipient, so one recipient's notifications commit in seq order.

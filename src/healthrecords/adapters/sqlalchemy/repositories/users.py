@@ -27,6 +27,7 @@ def _to_user(row: UserRow) -> User:
         created_at=row.created_at,
         updated_at=row.updated_at,
         verified=row.verified,
+        two_factor=row.two_factor,
         erased_at=row.erased_at,
     )
 
@@ -45,6 +46,7 @@ class SqlUserRepository:
                 is_active=user.is_active,
                 password_hash=user.password_hash,
                 verified=user.verified,
+                two_factor=user.two_factor,
                 notification_seq=0,
                 created_at=user.created_at,
                 updated_at=user.updated_at,
@@ -72,6 +74,7 @@ class SqlUserRepository:
         row.erased_at = user.erased_at
         row.is_active = user.is_active
         row.verified = user.verified
+        row.two_factor = user.two_factor
         row.password_hash = user.password_hash
         row.updated_at = user.updated_at
         await self._session.flush()

@@ -11,6 +11,7 @@ from litestar.params import RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.domain.services.second_factor import SecondFactorDue
 from healthrecords.entrypoints.http.account_schemas import (
     LoginIn,
     RefreshTokenIn,
@@ -18,8 +19,9 @@ from healthrecords.entrypoints.http.account_schemas import (
     TokensOut,
     UserOut,
 )
-from healthrecords.entrypoints.http.deps import request_context
+from healthrecords.entrypoints.http.deps import ENROLMENT_OPT, request_context
 from healthrecords.entrypoints.http.openapi_errors import problems
+from healthrecords.entrypoints.http.session_schemas import MfaRequiredOut
 
 
 class AuthController(Controller):
@@ -42,18 +44,28 @@ class AuthController(Controller):
         return UserOut.of(user)
 
     @post(
-        "/login/", summary="Trade email and password for tokens", status_code=200, opt=problems(401)
+        "/login/",
+        summary="Trade email and password for tokens",
+        description=(
+            "With two-factor on, a right password answers `mfa_required` and an "
+            "`mfa_token` (5 minutes) instead of tokens: send it with a code to "
+            "`POST /api/auth/mfa/verify/`."
+        ),
+        status_code=200,
+        opt=problems(401),
     )
     async def login(
         self,
         container: NamedDependency[Container],
         request: Request[Any, Any, Any],
         data: RequestBody[LoginIn],
-    ) -> TokensOut:
+    ) -> TokensOut | MfaRequiredOut:
         # The context carries the TCP peer, which failures are counted under
         # with the account (see README, Limits).
-        pair = await container.auth.login(data.email, data.password, request_context(request))
-        return TokensOut.of(pair)
+        result = await container.auth.login(data.email, data.password, request_context(request))
+        if isinstance(result, SecondFactorDue):
+            return MfaRequiredOut.of(result)
+        return TokensOut.of(result)
 
     @post(
         "/refresh/",
@@ -75,6 +87,7 @@ class AuthController(Controller):
         summary="Revoke the refresh token's whole family",
         status_code=204,
         security=[{"BearerToken": []}],
+        opt={ENROLMENT_OPT: True},
     )
     async def logout(
         self,

@@ -16,9 +16,11 @@ from healthrecords.entrypoints.http.openapi_errors import problems
 
 
 class ErasureIn(msgspec.Struct, forbid_unknown_fields=True):
-    """The patient erasing its own file confirms with its password; admins send `{}`."""
+    """The patient erasing its own file confirms with its password, and with a
+    TOTP or recovery code when two-factor is on; admins send `{}`."""
 
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)] | None = None
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
 
 
 class ErasureController(Controller):
@@ -28,7 +30,10 @@ class ErasureController(Controller):
 
     @post(
         "/{patient_id:uuid}/erase/",
-        summary="Erase a patient's file for good (an admin, or the patient with its password)",
+        summary=(
+            "Erase a patient's file for good (an admin, or the patient with its password "
+            "and, if two-factor is on, a code)"
+        ),
         description=(
             "Destroys the patient's data key in the same transaction that marks the account "
             "erased: every record, version and annotation of the file then answers 404, the "
@@ -45,4 +50,4 @@ class ErasureController(Controller):
         patient_id: FromPath[UUID],
         data: RequestBody[ErasureIn],
     ) -> None:
-        await container.erasure.erase(actor, patient_id, data.password)
+        await container.erasure.erase(actor, patient_id, data.password, data.code)

@@ -82,7 +82,7 @@ async def notifications_socket(
         LitestarTransport(socket),
         # The per-process memory of active users HTTP uses: a socket of a
         # user seen active within 2 s sets up without reading the account.
-        authenticate=actor_provider.verified,
+        authenticate=actor_provider.socket_claims,
         watch=account_watch,
         service=container.notifications,
         channels=container.channels,

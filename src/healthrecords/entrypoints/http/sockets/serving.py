@@ -11,7 +11,7 @@ from uuid import UUID
 from healthrecords.adapters.channels.wire import decode
 from healthrecords.domain.errors import InvalidInput
 from healthrecords.domain.services.notifications import NotificationService
-from healthrecords.entrypoints.http.sockets.account_watch import Ended
+from healthrecords.entrypoints.http.sockets.account_watch import Watching
 from healthrecords.entrypoints.http.sockets.deadlines import Deadlines
 from healthrecords.entrypoints.http.sockets.delivery import OrderedDelivery, Send
 from healthrecords.entrypoints.http.sockets.hello import (
@@ -52,7 +52,9 @@ class ReadySocket:
         self._user = user
         self._gate = gate
 
-    async def serve(self, sub: Subscription, delivery: OrderedDelivery, ended: Ended) -> None:
+    async def serve(self, sub: Subscription, delivery: OrderedDelivery, watch: Watching) -> None:
+        self._watch = watch
+        ended = watch.ended
         receiving: asyncio.Task[str] | None = None
         # A future, not a task: an idle socket holds as little as it can.
         arrival: asyncio.Future[None] | None = None
@@ -112,6 +114,9 @@ class ReadySocket:
         elif kind == "auth":
             claims = await reauthenticate(message, self._authenticate, self._user)
             self._clocks.expires_at = claims.expires_at
+            # A fresh token may come from another of the user's sessions: the
+            # socket then lives as long as that one.
+            self._watch.move_to(claims.session_id)
         elif kind == "resume":
             assert message is not None
             await self._resume(message, delivery)

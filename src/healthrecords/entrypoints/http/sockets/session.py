@@ -157,8 +157,10 @@ class NotificationSocket:
                 user=user,
                 gate=gate,
             )
-            with self._watch.watching(user, self._timings.account_check_interval) as ended:
-                await ready.serve(sub, delivery, ended)
+            session = hello.claims.session_id
+            interval = self._timings.account_check_interval
+            with self._watch.watching(user, session, interval) as watching:
+                await ready.serve(sub, delivery, watching)
 
     async def _send(self, frame: dict[str, Any]) -> None:
         data = msgspec.json.encode(frame).decode()

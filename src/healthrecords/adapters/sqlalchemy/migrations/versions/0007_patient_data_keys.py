@@ -1,7 +1,7 @@
 """envelope encryption: a wrapped data key per patient; erased accounts; break-glass grants
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-07 12:20:00
 
 Rows already stored stay under their master key and readable; `healthrecords
@@ -18,7 +18,7 @@ from advanced_alchemy.types import GUID, DateTimeUTC
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
