@@ -32,7 +32,13 @@ READS: dict[str, list[str]] = {
         LOGS,
     ],
     "migrate": [DATABASE, LOGS],
-    "create-admin": [DATABASE, KEYS, "HEALTHRECORDS_ARGON2_* (password hashing cost)", LOGS],
+    "create-admin": [
+        DATABASE,
+        KEYS,
+        "HEALTHRECORDS_ARGON2_* (password hashing cost)",
+        "HEALTHRECORDS_MFA_REQUIRED_ROLES (admin: roles that must use two-factor)",
+        LOGS,
+    ],
     "rotate-keys": [DATABASE, KEYS, LOGS],
 }
 

@@ -37,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help=(
             "turn two-factor sign-in on at once: prints the otpauth URI for an "
-            "authenticator app and ten recovery codes, once"
+            "authenticator app and ten recovery codes, once (default: off; an "
+            "administrator must then enrol at POST /api/auth/mfa/totp/ before "
+            "anything else, see HEALTHRECORDS_MFA_REQUIRED_ROLES)"
         ),
     )
 
