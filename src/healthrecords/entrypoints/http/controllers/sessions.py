@@ -34,6 +34,7 @@ class SessionsController(Controller):
             "Every login starts a session (a refresh-token family); `current` marks the "
             "one the request's access token belongs to."
         ),
+        opt=problems(422),
     )
     async def list_sessions(
         self,
