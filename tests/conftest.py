@@ -65,8 +65,10 @@ async def database_url(postgres_server: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_namespace() -> str:
-    return f"hrtest-{secrets.token_hex(4)}"
+def redis_namespace(redis_url: str) -> Iterator[str]:
+    namespace = f"hrtest-{secrets.token_hex(4)}"
+    yield namespace
+    servers.drop_namespace(redis_url, namespace)
 
 
 @pytest.fixture(scope="session")

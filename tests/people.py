@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 import pyotp
@@ -22,6 +23,8 @@ _FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 @dataclass(frozen=True)
 class SeededUser:
+    __test__: ClassVar[bool] = False  # a helper, not a test class, despite its name
+
     id: UUID
     email: str
     password: str

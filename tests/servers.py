@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import asyncpg
 import pytest
+from redis import Redis
 from sqlalchemy.engine import make_url
 
 DATABASE_ENV = "HEALTHRECORDS_TEST_DATABASE_URL"
@@ -111,3 +112,24 @@ async def drop_database(server_url: str, database_url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def drop_namespace(redis_url: str, namespace: str) -> int:
+    """Delete every key of a test session's namespace; SAQ's cron and queue keys
+    have no expiry and would otherwise stay in the shared Redis forever."""
+    client = Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"*{namespace}*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+        return len(keys)
+    finally:
+        client.close()
+
+
+def with_database(server_url: str, name: str) -> str:
+    return (
+        make_url(server_url)
+        .set(drivername="postgresql+asyncpg", database=name)
+        .render_as_string(hide_password=False)
+    )

@@ -49,6 +49,7 @@ from healthrecords.adapters.sqlalchemy.master_key_check import (
     MasterKeyMissing,
     verify_master_keys,
 )
+from healthrecords.adapters.sqlalchemy.outage import DatabaseOutage
 from healthrecords.adapters.sqlalchemy.unit_of_work import SqlUnitOfWork
 from healthrecords.config import Settings
 from healthrecords.domain.login_limits import LoginLimits
@@ -110,13 +111,16 @@ class Container:
     statement_sessions: async_sessionmaker[AsyncSession] | None = None
     # The lean read path's own asyncpg pool (PostgreSQL, unless turned off).
     direct_pool: DirectPool | None = None
+    database_outage: DatabaseOutage = field(default_factory=DatabaseOutage)
 
     def uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.cipher)
+        return SqlUnitOfWork(self.sessions, self.cipher, self.database_outage)
 
     def statement_uow(self) -> UnitOfWork:
         """For use cases that read and then write one statement (the audit row)."""
-        return SqlUnitOfWork(self.statement_sessions or self.sessions, self.cipher)
+        return SqlUnitOfWork(
+            self.statement_sessions or self.sessions, self.cipher, self.database_outage
+        )
 
     @cached_property
     def _direct_work(self) -> DirectReadWork | None:
@@ -320,6 +324,11 @@ class Container:
         await self.engine.dispose()
 
 
+def _server_of(engine: AsyncEngine) -> str:
+    url = engine.url
+    return f"{url.host}:{url.port or 5432}" if url.host else str(url.database or "")
+
+
 def build_container(settings: Settings, clock: Clock | None = None) -> Container:
     assert settings.jwt_keys is not None, "load_settings guarantees signing keys"
     assert settings.encryption_keys is not None, "load_settings guarantees encryption keys"
@@ -338,6 +347,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
             ttl_seconds=settings.access_token_ttl,
             clock=clock,
         ),
+        database_outage=DatabaseOutage(_server_of(engine)),
     )
     if engine.dialect.name == "postgresql":
         # Same pool; the asyncpg adapter then sends no BEGIN/COMMIT (a client-side flag).

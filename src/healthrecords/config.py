@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -20,11 +18,14 @@ from pathlib import Path
 from typing import Final, TypeVar
 from urllib.parse import urlsplit
 
-from healthrecords.private_files import close_data_dir, exposed_secrets_file
+from sqlalchemy.engine import make_url
+
+from healthrecords import embedded_secrets
+from healthrecords.private_files import close_data_dir
 
 PREFIX: Final = "HEALTHRECORDS_"
-SECRETS_FILE: Final = "secrets.json"
-KEY_BYTES: Final = 32
+SECRETS_FILE: Final = embedded_secrets.SECRETS_FILE
+KEY_BYTES: Final = embedded_secrets.KEY_BYTES
 JWT_MIN_SECRET_BYTES: Final = 32
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,13 @@ def _database_url(env: Mapping[str, str]) -> str:
         raise SettingsError(
             f"{PREFIX}DATABASE_URL: use a postgresql+asyncpg:// or sqlite+aiosqlite:// URL"
         )
+    # A password given on its own is put into the URL escaped: pasted into the
+    # URL as is, one with @ : / # would change what the URL means.
+    password = env.get(PREFIX + "DATABASE_PASSWORD", "")
+    if password and url.startswith("postgresql"):
+        url = make_url(url).set(password=password).render_as_string(hide_password=False)
+    elif password:
+        raise SettingsError(f"{PREFIX}DATABASE_PASSWORD: only for a PostgreSQL DATABASE_URL")
     return url
 
 
@@ -199,24 +207,10 @@ def _roles(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple
 
 
 def _generated_secrets(data_dir: Path) -> dict[str, str]:
-    """Load or create the embedded mode's secrets file (mode 0600)."""
-    path = data_dir / SECRETS_FILE
-    if path.exists():
-        if problem := exposed_secrets_file(path):
-            raise SettingsError(problem)
-        loaded: dict[str, str] = json.loads(path.read_text())
-        return loaded
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-
-    def new_key() -> str:
-        return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode()
-
-    created = {"jwt_keys": f"jwt1:{new_key()}", "encryption_keys": f"enc1:{new_key()}"}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(created, fh)
-    log.warning("generated new embedded-mode secrets", extra={"path": str(path)})
-    return created
+    try:
+        return embedded_secrets.load_or_create(data_dir)
+    except embedded_secrets.ExposedSecrets as exc:
+        raise SettingsError(str(exc)) from exc
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import httpx
@@ -82,3 +83,27 @@ async def test_a_partitioned_database_answers_503_within_the_timeouts(
 
     assert partitioned.status_code == 503
     assert partitioned.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_an_outage_logs_its_cause_once_and_its_end_once(
+    api: ApiServer, pg_proxy: TcpProxy, direct: Container
+) -> None:
+    patient = await seed_user(direct)
+    async with httpx.AsyncClient(base_url=api.base_url, timeout=CLIENT_TIMEOUT) as client:
+        assert (await client.get("/api/auth/me/", headers=patient.headers)).status_code == 200
+        pg_proxy.cut()
+        for _ in range(5):
+            me = await client.get("/api/auth/me/", headers=patient.headers)
+            assert me.status_code == 503
+        pg_proxy.restore()
+        await until_status(client, "/api/auth/me/", 200, headers=patient.headers)
+        await api.wait_for_output("database reachable again")
+
+    lines = [json.loads(line) for line in api.output().splitlines() if line.startswith("{")]
+    down = [e for e in lines if e["message"].startswith("database unreachable")]
+    back = [e for e in lines if e["message"] == "database reachable again"]
+    assert len(down) == 1, down
+    assert len(back) == 1
+    assert down[0]["cause"], down[0]
+    assert down[0]["level"] == "WARNING"  # the outage is not this process's bug
+    assert down[0]["server"] == f"127.0.0.1:{pg_proxy.port}"

@@ -120,7 +120,10 @@ async def test_relay_resyncs_after_losing_its_redis_connection(
     production_settings: Settings,
 ) -> None:
     assert production_settings.redis_url is not None
-    client = Redis.from_url(production_settings.redis_url)
+    # Named, so the relay's connection is found by its server-side id: by
+    # address it is not, behind a container's NAT.
+    name = f"relay-{uuid4().hex}"
+    client = Redis.from_url(production_settings.redis_url, client_name=name)
     backend = ResilientRedisPubSubBackend(redis=client)
     backend.retry_delay = 0.05
     channel = f"{production_settings.redis_namespace}:resync:{uuid4()}"
@@ -132,10 +135,13 @@ async def test_relay_resyncs_after_losing_its_redis_connection(
             await plugin.wait_published(b"before", channel)
             assert await asyncio.wait_for(anext(events), DEADLINE) == b"before"
             # Cut the relay's own pub/sub connection from the server side.
-            connection = backend._pub_sub.connection
-            assert connection is not None
-            port = connection._writer.get_extra_info("sockname")[1]  # type: ignore[union-attr]
-            await admin.execute_command("CLIENT", "KILL", "ADDR", f"127.0.0.1:{port}")
+            listening = [
+                c["id"]
+                for c in await admin.client_list()
+                if c["name"] == name and int(c.get("sub", 0)) + int(c.get("psub", 0)) > 0
+            ]
+            assert len(listening) == 1, listening
+            await admin.execute_command("CLIENT", "KILL", "ID", listening[0])
             assert await asyncio.wait_for(anext(events), DEADLINE) == RESYNC
             await plugin.wait_published(b"after", channel)
             assert await asyncio.wait_for(anext(events), DEADLINE) == b"after"

@@ -152,3 +152,31 @@ def test_the_server_refuses_to_start_on_an_exposed_secrets_file(
     monkeypatch.setattr("healthrecords.entrypoints.server.serve", started)
     assert main(["serve"]) == 2
     assert "mode 0640 lets other users read the keys" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("password", ["p@ss:w/rd#1?%", "plain", "a b+c"])
+def test_a_database_password_given_apart_is_escaped_into_the_url(
+    tmp_path: Path, password: str
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    settings = load_settings(
+        {
+            "HEALTHRECORDS_DATA_DIR": str(tmp_path),
+            "HEALTHRECORDS_DATABASE_URL": "postgresql+asyncpg://hr@db:5432/healthrecords",
+            "HEALTHRECORDS_DATABASE_PASSWORD": password,
+            "HEALTHRECORDS_JWT_KEYS": f"j:{KEY}",
+            "HEALTHRECORDS_ENCRYPTION_KEYS": f"e:{KEY}",
+        }
+    )
+    url = make_url(settings.database_url)
+    assert (url.username, url.password, url.host, url.port) == ("hr", password, "db", 5432)
+    assert url.database == "healthrecords"
+
+
+def test_a_database_password_needs_a_postgresql_url(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(
+            {"HEALTHRECORDS_DATA_DIR": str(tmp_path), "HEALTHRECORDS_DATABASE_PASSWORD": "x"}
+        )
+    assert "HEALTHRECORDS_DATABASE_PASSWORD" in str(raised.value)

@@ -12,12 +12,21 @@ from healthrecords.config import Settings
 from healthrecords.domain.errors import Conflict, InvalidInput
 from healthrecords.domain.services.two_factor import Enrolment
 from healthrecords.domain.users import User
+from healthrecords.entrypoints.cli_help import describe
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    create = sub.add_parser("create-admin", help="create an administrator account")
-    create.add_argument("--email", required=True)
-    create.add_argument("--full-name", default="Administrator")
+    create = describe(
+        sub,
+        "create-admin",
+        "create an administrator account",
+        "Create an administrator, the only way one comes to be. The password is\n"
+        "prompted for twice, or read from standard input with --password-stdin.",
+    )
+    create.add_argument("--email", required=True, help="the administrator's sign-in address")
+    create.add_argument(
+        "--full-name", default="Administrator", help="display name (default: %(default)s)"
+    )
     create.add_argument(
         "--password-stdin",
         action="store_true",
@@ -28,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help=(
             "turn two-factor sign-in on at once: prints the otpauth URI for an "
-            "authenticator app and ten recovery codes, once"
+            "authenticator app and ten recovery codes, once (default: off; an "
+            "administrator must then enrol at POST /api/auth/mfa/totp/ before "
+            "anything else, see HEALTHRECORDS_MFA_REQUIRED_ROLES)"
         ),
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.sqlalchemy.outage import DatabaseOutage
 from healthrecords.adapters.sqlalchemy.repositories.annotations import SqlAnnotationRepository
 from healthrecords.adapters.sqlalchemy.repositories.assignments import SqlAssignmentRepository
 from healthrecords.adapters.sqlalchemy.repositories.audit import SqlAuditLog
@@ -83,9 +84,15 @@ def value_refused(exc: BaseException) -> bool:
 
 
 class SqlUnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], cipher: FieldCipher) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: FieldCipher,
+        outage: DatabaseOutage | None = None,
+    ) -> None:
         self._sessions = sessions
         self._cipher = cipher
+        self._outage = outage or DatabaseOutage()
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
@@ -126,7 +133,9 @@ class SqlUnitOfWork:
         except (OSError, DBAPIError):
             await self.session.invalidate()
         if exc is not None and database_unreachable(exc):
+            self._outage.failed(exc)
             raise Unavailable("The database is unreachable; try again shortly.") from exc
+        self._outage.succeeded()
         if exc is not None and value_refused(exc):
             raise InvalidInput(UNSTORABLE) from exc
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import msgspec
 
 from healthrecords.domain.services.token_issuer import TokenPair
-from healthrecords.domain.users import User
+from healthrecords.domain.users import Role, User
 
 
 class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -53,7 +53,7 @@ class UserOut(msgspec.Struct):
     id: UUID
     email: str
     full_name: str
-    role: str
+    role: Role
     is_active: bool
     created_at: datetime
     verified: bool
@@ -64,7 +64,7 @@ class UserOut(msgspec.Struct):
             user.id,
             user.email,
             user.full_name,
-            user.role.value,
+            user.role,
             user.is_active,
             user.created_at,
             user.verified,

@@ -9,7 +9,6 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
@@ -34,6 +33,7 @@ from healthrecords.entrypoints.http.controllers.sessions import SessionsControll
 from healthrecords.entrypoints.http.controllers.two_factor import TwoFactorController
 from healthrecords.entrypoints.http.controllers.users import UsersController
 from healthrecords.entrypoints.http.deps import dependencies
+from healthrecords.entrypoints.http.docs_page import OfflineSwaggerPlugin
 from healthrecords.entrypoints.http.fhir.outcomes import with_fhir_outcomes
 from healthrecords.entrypoints.http.fhir.routes import fhir_router
 from healthrecords.entrypoints.http.middleware import (
@@ -41,8 +41,10 @@ from healthrecords.entrypoints.http.middleware import (
     security_headers_hook,
 )
 from healthrecords.entrypoints.http.openapi_errors import document_problems
+from healthrecords.entrypoints.http.openapi_schema import StrictJsonRenderPlugin
 from healthrecords.entrypoints.http.problems import EXCEPTION_HANDLERS
 from healthrecords.entrypoints.http.rate_limits import rate_limit_middleware
+from healthrecords.entrypoints.http.sockets.asyncapi import AsyncApiRenderPlugin
 from healthrecords.entrypoints.http.sockets.notifications import notifications_socket
 
 API_ROUTES: Sequence[ControllerRouterHandler] = (
@@ -99,7 +101,11 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
             title="healthrecords",
             version="0.1.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[
+                OfflineSwaggerPlugin(),
+                StrictJsonRenderPlugin(),
+                AsyncApiRenderPlugin(),
+            ],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -115,5 +121,5 @@ def create_app(settings: Settings, container: Container | None = None) -> Litest
         # Logging is configured once by the process (JSON, see entrypoints/logs.py).
         logging_config=None,
     )
-    document_problems(app)
+    document_problems(app, enrolment_rule=bool(container.settings.mfa_required_roles))
     return app

@@ -7,20 +7,20 @@ from uuid import UUID
 
 import msgspec
 
-from healthrecords.domain.notifications import Notification
+from healthrecords.domain.notifications import Notification, NotificationKind
 from healthrecords.domain.pagination import Page
 
 
 class NotificationOut(msgspec.Struct):
     id: UUID
-    kind: str
+    kind: NotificationKind
     payload: dict[str, str]
     created_at: datetime
     read_at: datetime | None
 
     @classmethod
     def of(cls, n: Notification) -> NotificationOut:
-        return cls(n.id, n.kind.value, dict(n.payload), n.created_at, n.read_at)
+        return cls(n.id, n.kind, dict(n.payload), n.created_at, n.read_at)
 
 
 class NotificationPage(msgspec.Struct):

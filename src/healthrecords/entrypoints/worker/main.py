@@ -24,6 +24,10 @@ async def serve(settings: Settings) -> None:
     worker = build_worker(container)
     try:
         assert container.saq_queue is not None
+        # Fail at start, in one line (cli.py), when Redis is not there at all:
+        # once running, the worker rides out outages instead.
+        async with asyncio.timeout(10):
+            await container.saq_queue.redis.ping()
         await container.saq_queue.connect()
         log.info("notification worker started", extra={"queue": container.saq_queue.name})
         await worker.start()

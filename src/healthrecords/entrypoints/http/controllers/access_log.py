@@ -19,6 +19,7 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.services.access_log import Access, AccessLogService
+from healthrecords.entrypoints.http.openapi_errors import problems
 
 
 class AccessOut(msgspec.Struct):
@@ -72,6 +73,7 @@ class AccessLogController(Controller):
             "Refused attempts of one actor in a row are one entry (count, last_occurred_at); "
             "?outcome= keeps one outcome."
         ),
+        opt=problems(403, 422),
     )
     async def access_log(
         self,

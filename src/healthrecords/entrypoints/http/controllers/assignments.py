@@ -16,6 +16,7 @@ from healthrecords.domain.idempotency import Answer
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.services.assignments import Assigned
 from healthrecords.entrypoints.http import idempotency
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.record_schemas import (
     AssignmentIn,
     AssignmentOut,
@@ -38,6 +39,7 @@ class AssignmentsController(Controller):
                 description="Already assigned: the active assignment, unchanged",
             )
         },
+        opt=problems(403, 404, 409, 422),
     )
     async def assign(
         self,
@@ -59,7 +61,11 @@ class AssignmentsController(Controller):
             AssignmentOut.of(made.assignment, made.doctor_verified), status_code=status_of(made)
         )
 
-    @get("/", summary="The caller's assignments (admins: all), newest first (keyset pages)")
+    @get(
+        "/",
+        summary="The caller's assignments (admins: all), newest first (keyset pages)",
+        opt=problems(422),
+    )
     async def list_assignments(
         self,
         container: NamedDependency[Container],
@@ -74,7 +80,11 @@ class AssignmentsController(Controller):
             page.next_cursor,
         )
 
-    @delete("/{assignment_id:uuid}/", summary="Revoke: the doctor's access ends at once")
+    @delete(
+        "/{assignment_id:uuid}/",
+        summary="Revoke: the doctor's access ends at once",
+        opt=problems(403),
+    )
     async def revoke(
         self,
         container: NamedDependency[Container],

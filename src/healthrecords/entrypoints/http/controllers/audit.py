@@ -14,6 +14,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.services.audit import AuditQuery
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.record_schemas import AuditEventOut, AuditPage
 
 
@@ -22,7 +23,11 @@ class AuditController(Controller):
     tags = ("admin",)
     security = ({"BearerToken": []},)
 
-    @get("/", summary="Audit events, newest first; since inclusive, until exclusive")
+    @get(
+        "/",
+        summary="Audit events, newest first; since inclusive, until exclusive",
+        opt=problems(403, 422),
+    )
     async def list_events(
         self,
         container: NamedDependency[Container],

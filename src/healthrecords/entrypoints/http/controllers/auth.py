@@ -20,6 +20,7 @@ from healthrecords.entrypoints.http.account_schemas import (
     UserOut,
 )
 from healthrecords.entrypoints.http.deps import ENROLMENT_OPT, request_context
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.session_schemas import MfaRequiredOut
 
 
@@ -28,7 +29,12 @@ class AuthController(Controller):
     tags = ("auth",)
     cache_control = CacheControlHeader(no_store=True)
 
-    @post("/register/", summary="Create a patient or doctor account", status_code=201)
+    @post(
+        "/register/",
+        summary="Create a patient or doctor account",
+        status_code=201,
+        opt=problems(409, 422),
+    )
     async def register(
         self, container: NamedDependency[Container], data: RequestBody[RegisterIn]
     ) -> UserOut:
@@ -46,6 +52,7 @@ class AuthController(Controller):
             "`POST /api/auth/mfa/verify/`."
         ),
         status_code=200,
+        opt=problems(401),
     )
     async def login(
         self,
@@ -60,7 +67,12 @@ class AuthController(Controller):
             return MfaRequiredOut.of(result)
         return TokensOut.of(result)
 
-    @post("/refresh/", summary="Spend a refresh token for a new pair", status_code=200)
+    @post(
+        "/refresh/",
+        summary="Spend a refresh token for a new pair",
+        status_code=200,
+        opt=problems(401),
+    )
     async def refresh(
         self,
         container: NamedDependency[Container],

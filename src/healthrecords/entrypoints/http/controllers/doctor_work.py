@@ -16,6 +16,7 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.annotations import Annotation
 from healthrecords.domain.idempotency import Answer
 from healthrecords.entrypoints.http import idempotency
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.record_schemas import (
     AnnotationIn,
     AnnotationOut,
@@ -28,13 +29,18 @@ class DoctorWorkController(Controller):
     tags = ("doctors",)
     security = ({"BearerToken": []},)
 
-    @get("/patients/", summary="The calling doctor's actively assigned patients")
+    @get("/patients/", summary="The calling doctor's actively assigned patients", opt=problems(403))
     async def my_patients(
         self, container: NamedDependency[Container], actor: NamedDependency[Actor]
     ) -> list[AssignedPatientOut]:
         return [AssignedPatientOut.of(p) for p in await container.assignments.my_patients(actor)]
 
-    @post("/annotations/", summary="Annotate a record of an assigned patient", status_code=201)
+    @post(
+        "/annotations/",
+        summary="Annotate a record of an assigned patient",
+        status_code=201,
+        opt=problems(403, 404, 409, 422),
+    )
     async def annotate(
         self,
         request: Request[Any, Any, Any],

@@ -12,6 +12,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.entrypoints.http.account_schemas import DoctorOut, DoctorPage
+from healthrecords.entrypoints.http.openapi_errors import problems
 
 
 class DoctorsDirectoryController(Controller):
@@ -19,7 +20,11 @@ class DoctorsDirectoryController(Controller):
     tags = ("doctors",)
     security = ({"BearerToken": []},)
 
-    @get("/", summary="Active doctors {id, full_name, verified}, oldest account first")
+    @get(
+        "/",
+        summary="Active doctors {id, full_name, verified}, oldest account first",
+        opt=problems(422),
+    )
     async def list_doctors(
         self,
         container: NamedDependency[Container],

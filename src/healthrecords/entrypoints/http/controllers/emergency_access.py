@@ -15,6 +15,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.emergency import REASON_MAX, EmergencyAccess
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.record_schemas import RecordOut, RecordPage
 
 
@@ -64,6 +65,7 @@ class EmergencyAccessController(Controller):
             "HEALTHRECORDS_EMERGENCY_ACCESS_DAILY_LIMIT per doctor in 24 hours (429)."
         ),
         status_code=201,
+        opt=problems(403, 404, 422),
     )
     async def open_access(
         self,
@@ -74,7 +76,11 @@ class EmergencyAccessController(Controller):
         grant = await container.emergency_access.open(actor, data.patient_id, data.reason)
         return EmergencyAccessOut.of(grant)
 
-    @get("/", summary="Every emergency access grant, newest first (admins only)")
+    @get(
+        "/",
+        summary="Every emergency access grant, newest first (admins only)",
+        opt=problems(403, 422),
+    )
     async def list_grants(
         self,
         container: NamedDependency[Container],
@@ -89,6 +95,7 @@ class EmergencyAccessController(Controller):
         "/{grant_id:uuid}/",
         summary="End an emergency access early (the doctor who opened it, or an admin)",
         status_code=204,
+        opt=problems(403),
     )
     async def end_access(
         self,
@@ -101,6 +108,7 @@ class EmergencyAccessController(Controller):
     @get(
         "/{grant_id:uuid}/records/",
         summary="The file's records under an active emergency access, newest first",
+        opt=problems(403, 422),
     )
     async def records(
         self,
@@ -116,6 +124,7 @@ class EmergencyAccessController(Controller):
     @get(
         "/{grant_id:uuid}/records/{record_id:uuid}/",
         summary="One record of the file under an active emergency access",
+        opt=problems(403),
     )
     async def record(
         self,

@@ -12,6 +12,7 @@ from litestar.params import FromPath, RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
+from healthrecords.entrypoints.http.openapi_errors import problems
 
 
 class ErasureIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -40,6 +41,7 @@ class ErasureController(Controller):
             "assignments end. The audit trail is kept. Not reversible."
         ),
         status_code=204,
+        opt=problems(403),
     )
     async def erase(
         self,

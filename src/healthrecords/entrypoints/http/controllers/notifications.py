@@ -13,6 +13,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.entrypoints.http.notification_schemas import NotificationPage
+from healthrecords.entrypoints.http.openapi_errors import problems
 
 LIST_DESCRIPTION = (
     "Newest first. With `after` (the id of the last notification the client saw): "
@@ -31,7 +32,7 @@ class NotificationsController(Controller):
     tags = ("notifications",)
     security = ({"BearerToken": []},)
 
-    @get("/", summary="The caller's notifications", description=LIST_DESCRIPTION)
+    @get("/", summary="The caller's notifications", description=LIST_DESCRIPTION, opt=problems(422))
     async def list_notifications(
         self,
         container: NamedDependency[Container],
@@ -61,7 +62,12 @@ class DoctorNotificationsController(Controller):
     tags = ("doctors", "notifications")
     security = ({"BearerToken": []},)
 
-    @get("/", summary="The calling doctor's notifications", description=LIST_DESCRIPTION)
+    @get(
+        "/",
+        summary="The calling doctor's notifications",
+        description=LIST_DESCRIPTION,
+        opt=problems(403, 422),
+    )
     async def list_doctor_notifications(
         self,
         container: NamedDependency[Container],

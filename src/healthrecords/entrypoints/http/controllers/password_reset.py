@@ -12,6 +12,7 @@ from litestar.params import RequestBody
 
 from healthrecords.bootstrap import Container
 from healthrecords.entrypoints.http.deps import request_context
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.session_schemas import (
     PasswordResetConfirmIn,
     PasswordResetIn,
@@ -55,6 +56,7 @@ class PasswordResetController(Controller):
             "ends; two-factor still applies at the next login."
         ),
         status_code=204,
+        opt=problems(422),
     )
     async def confirm_reset(
         self,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post, put
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, QueryParameter, RequestBody
 
@@ -16,6 +17,7 @@ from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.records import Record, RecordType
 from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.entrypoints.http import idempotency
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.record_schemas import (
     AnnotationOut,
     AnnotationPage,
@@ -27,6 +29,15 @@ from healthrecords.entrypoints.http.record_schemas import (
 from healthrecords.entrypoints.http.version_schemas import RecordVersionOut, RecordVersionPage
 
 NEVER_MATCHES = -1
+# Declared so generated clients expose it: send it back as If-Match on PUT.
+ETAG = [
+    ResponseHeader(
+        name="ETag",
+        description='The record\'s version, quoted ("3"); send it as If-Match to update.',
+        documentation_only=True,
+        required=True,
+    )
+]
 
 
 def etag(record: Record) -> str:
@@ -57,7 +68,11 @@ class RecordsController(Controller):
     tags = ("records",)
     security = ({"BearerToken": []},)
 
-    @get("/", summary="Records the caller may read, newest first (keyset pages)")
+    @get(
+        "/",
+        summary="Records the caller may read, newest first (keyset pages)",
+        opt=problems(403, 404, 422),
+    )
     async def list_records(
         self,
         container: NamedDependency[Container],
@@ -72,7 +87,13 @@ class RecordsController(Controller):
         )
         return RecordPage([RecordOut.of(r) for r in page.items], page.next_cursor)
 
-    @post("/", summary="Add a record to a patient file", status_code=201)
+    @post(
+        "/",
+        summary="Add a record to a patient file",
+        status_code=201,
+        opt=problems(403, 404, 409, 422),
+        response_headers=ETAG,
+    )
     async def create_record(
         self,
         request: Request[Any, Any, Any],
@@ -96,7 +117,9 @@ class RecordsController(Controller):
             return idempotency.replayed(made)
         return with_etag(made, 201)
 
-    @get("/{record_id:uuid}/", summary="One record, with its version as ETag")
+    @get(
+        "/{record_id:uuid}/", summary="One record, with its version as ETag", response_headers=ETAG
+    )
     async def get_record(
         self,
         container: NamedDependency[Container],
@@ -105,7 +128,12 @@ class RecordsController(Controller):
     ) -> Response[RecordOut]:
         return with_etag(await container.records.get(actor, record_id))
 
-    @put("/{record_id:uuid}/", summary="Replace a record; If-Match with a stale ETag is 412")
+    @put(
+        "/{record_id:uuid}/",
+        summary="Replace a record; If-Match with a stale ETag is 412",
+        opt=problems(403, 409, 412, 422),
+        response_headers=ETAG,
+    )
     async def update_record(
         self,
         container: NamedDependency[Container],
@@ -127,7 +155,12 @@ class RecordsController(Controller):
         )
         return with_etag(record)
 
-    @delete("/{record_id:uuid}/", summary="Delete a record (kept for the audit)", status_code=204)
+    @delete(
+        "/{record_id:uuid}/",
+        summary="Delete a record (kept for the audit)",
+        status_code=204,
+        opt=problems(403),
+    )
     async def delete_record(
         self,
         container: NamedDependency[Container],
@@ -136,7 +169,11 @@ class RecordsController(Controller):
     ) -> None:
         await container.records.delete(actor, record_id)
 
-    @get("/{record_id:uuid}/versions/", summary="A record's versions, newest first (keyset pages)")
+    @get(
+        "/{record_id:uuid}/versions/",
+        summary="A record's versions, newest first (keyset pages)",
+        opt=problems(422),
+    )
     async def list_versions(
         self,
         container: NamedDependency[Container],
@@ -161,6 +198,7 @@ class RecordsController(Controller):
     @get(
         "/{record_id:uuid}/annotations/",
         summary="Doctors' annotations on a record, oldest first (keyset pages)",
+        opt=problems(422),
     )
     async def list_annotations(
         self,

@@ -13,6 +13,7 @@ from litestar.params import FromPath, QueryParameter, RequestBody
 from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.session_schemas import (
     PasswordChangeIn,
     SessionOut,
@@ -33,6 +34,7 @@ class SessionsController(Controller):
             "Every login starts a session (a refresh-token family); `current` marks the "
             "one the request's access token belongs to."
         ),
+        opt=problems(422),
     )
     async def list_sessions(
         self,
@@ -69,6 +71,7 @@ class SessionsController(Controller):
             "the account ends; wrong current passwords count toward the login limits."
         ),
         status_code=204,
+        opt=problems(422),
     )
     async def change_password(
         self,

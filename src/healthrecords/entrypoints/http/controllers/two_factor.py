@@ -13,6 +13,7 @@ from healthrecords.bootstrap import Container
 from healthrecords.domain.actor import Actor
 from healthrecords.entrypoints.http.account_schemas import TokensOut
 from healthrecords.entrypoints.http.deps import ENROLMENT_OPT, request_context
+from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.session_schemas import (
     MfaVerifyIn,
     RecoveryCodesOut,
@@ -38,7 +39,7 @@ class TwoFactorController(Controller):
         ),
         status_code=201,
         security=BEARER,
-        opt={ENROLMENT_OPT: True},
+        opt={ENROLMENT_OPT: True, **problems(409)},
     )
     async def enrol(
         self, container: NamedDependency[Container], actor: NamedDependency[Actor]
@@ -52,7 +53,7 @@ class TwoFactorController(Controller):
         description="Answers ten recovery codes, shown once; each signs in once.",
         status_code=200,
         security=BEARER,
-        opt={ENROLMENT_OPT: True},
+        opt={ENROLMENT_OPT: True, **problems(409, 422)},
     )
     async def confirm(
         self,
@@ -67,6 +68,7 @@ class TwoFactorController(Controller):
         summary="Turn two-factor off (password and a current code)",
         status_code=204,
         security=BEARER,
+        opt=problems(409, 422),
     )
     async def disable(
         self,
@@ -84,6 +86,7 @@ class TwoFactorController(Controller):
             "mfa_token; wrong codes count toward the account's login limits."
         ),
         status_code=200,
+        opt=problems(401),
     )
     async def verify(
         self,

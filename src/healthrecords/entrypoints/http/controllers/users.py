@@ -15,6 +15,7 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.users import Role
 from healthrecords.entrypoints.http.account_schemas import ActivationIn, UserOut, UserPage
+from healthrecords.entrypoints.http.openapi_errors import problems
 
 
 class UsersController(Controller):
@@ -22,7 +23,7 @@ class UsersController(Controller):
     tags = ("admin",)
     security = ({"BearerToken": []},)
 
-    @get("/", summary="Every account, oldest first (admins only)")
+    @get("/", summary="Every account, oldest first (admins only)", opt=problems(403, 422))
     async def list_users(
         self,
         container: NamedDependency[Container],
@@ -41,6 +42,7 @@ class UsersController(Controller):
             "Deactivating revokes every refresh token; access tokens stop at once. "
             "`verified` marks a doctor account as checked by an admin."
         ),
+        opt=problems(403, 409, 422),
     )
     async def set_active(
         self,
