@@ -23,7 +23,13 @@ from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.trail import Target, audit_event, deny, enforce
+from healthrecords.domain.services.trail import (
+    Target,
+    audit_event,
+    deny,
+    enforce,
+    readable_record,
+)
 from healthrecords.domain.users import Role, User
 
 
@@ -75,21 +81,13 @@ class PatientFileService:
         (an Observation id never names a Condition)."""
         now = self._clock.now()
         async with self._reads() as uow:
-            fetched = await uow.records.get_for_reader(record_id, actor.id)
-            target = Target(
-                action="fhir.read",
-                type="record",
-                id=record_id,
-                patient_id=fetched.record.patient_id if fetched else None,
-            )
-            await enforce(uow, actor, policy.read_fetched(actor, fetched), target, now)
-            assert fetched is not None
-            if fetched.record.record_type not in types:
+            record, target = await readable_record(uow, actor, record_id, "fhir.read", now)
+            if record.record_type not in types:
                 await deny(uow, actor, policy.HIDDEN, target, now)
             notes = await uow.annotations.list_for_record(record_id)
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        return AnnotatedRecord(fetched.record, notes)
+        return AnnotatedRecord(record, notes)
 
     async def search(
         self,

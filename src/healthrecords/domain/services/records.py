@@ -27,7 +27,13 @@ from healthrecords.domain.records import (
     RecordVersion,
 )
 from healthrecords.domain.services import idempotent, replays
-from healthrecords.domain.services.trail import Target, audit_alone, audit_event, enforce
+from healthrecords.domain.services.trail import (
+    Target,
+    audit_alone,
+    audit_event,
+    enforce,
+    readable_record,
+)
 from healthrecords.domain.users import Role
 
 
@@ -143,18 +149,10 @@ class RecordService:
     async def get(self, actor: Actor, record_id: UUID) -> Record:
         now = self._clock.now()
         async with self._reads() as uow:
-            fetched = await uow.records.get_for_reader(record_id, actor.id)
-            target = Target(
-                action="record.read",
-                type="record",
-                id=record_id,
-                patient_id=fetched.record.patient_id if fetched else None,
-            )
-            await enforce(uow, actor, policy.read_fetched(actor, fetched), target, now)
-            assert fetched is not None
+            record, target = await readable_record(uow, actor, record_id, "record.read", now)
             await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             await uow.commit()
-        return fetched.record
+        return record
 
     async def list(
         self,

@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import NoReturn
 from uuid import UUID, uuid4
 
+from healthrecords.domain import policy
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import AuditEvent, Outcome
 from healthrecords.domain.errors import Forbidden, NotFound
 from healthrecords.domain.policy import Decision
-from healthrecords.domain.ports.unit_of_work import AuditedWork
+from healthrecords.domain.ports.unit_of_work import AuditedWork, ReadWork
+from healthrecords.domain.records import Record
 
 NOT_FOUND = {
     "record": "No such record.",
@@ -72,3 +74,21 @@ async def audit_alone(
     await uow.rollback()
     await uow.audit.add(audit_event(actor, target, outcome, at))
     await uow.commit()
+
+
+async def readable_record(
+    uow: ReadWork, actor: Actor, record_id: UUID, action: str, at: datetime
+) -> tuple[Record, Target]:
+    """The record, once the policy lets the actor read it, with the audit
+    target naming its file; a refusal is audited and raised (404 for anything
+    the actor may not see, so existence never leaks)."""
+    fetched = await uow.records.get_for_reader(record_id, actor.id)
+    target = Target(
+        action=action,
+        type="record",
+        id=record_id,
+        patient_id=fetched.record.patient_id if fetched else None,
+    )
+    await enforce(uow, actor, policy.read_fetched(actor, fetched), target, at)
+    assert fetched is not None
+    return fetched.record, target
