@@ -22,10 +22,8 @@ from saq.queue.redis import RedisQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from healthrecords.adapters.asyncpg.audit import GroupCommitAuditTrail
+from healthrecords.adapters.asyncpg.lean_path import LeanPath
 from healthrecords.adapters.asyncpg.pool import DirectPool
-from healthrecords.adapters.asyncpg.read_work import DirectReadWork
-from healthrecords.adapters.asyncpg.records import DirectAssignmentFacts, DirectRecordReads
 from healthrecords.adapters.channels.publisher import ChannelsNotificationPublisher
 from healthrecords.adapters.channels.redis_backend import ResilientRedisPubSubBackend
 from healthrecords.adapters.channels.subscriber import BoundedSubscriber
@@ -59,7 +57,7 @@ from healthrecords.domain.ports.login_attempts import LoginAttemptLimiter
 from healthrecords.domain.ports.mail import Mailer, MailQueue
 from healthrecords.domain.ports.notifications import NotificationPublisher, NotificationQueue
 from healthrecords.domain.ports.security import PasswordHasher
-from healthrecords.domain.ports.unit_of_work import ReadWork, UnitOfWork
+from healthrecords.domain.ports.unit_of_work import CreateWork, ReadWork, UnitOfWork
 from healthrecords.domain.services.accounts import AccountService
 from healthrecords.domain.services.annotations import AnnotationService
 from healthrecords.domain.services.assignments import AssignmentService
@@ -109,7 +107,7 @@ class Container:
     lifespans: list[AbstractAsyncContextManager[Any]] = field(default_factory=list)
     # Sessions whose statements each commit on their own (PostgreSQL only).
     statement_sessions: async_sessionmaker[AsyncSession] | None = None
-    # The lean read path's own asyncpg pool (PostgreSQL, unless turned off).
+    # The lean path's own asyncpg pool (PostgreSQL, unless turned off).
     direct_pool: DirectPool | None = None
     database_outage: DatabaseOutage = field(default_factory=DatabaseOutage)
 
@@ -123,21 +121,17 @@ class Container:
         )
 
     @cached_property
-    def _direct_work(self) -> DirectReadWork | None:
-        # One for the process: statements draw their own connections, and the
-        # audit rows of concurrent reads are written together (group commit).
-        pool = self.direct_pool
-        if pool is None:
-            return None
-        return DirectReadWork(
-            DirectRecordReads(pool, self.cipher),
-            DirectAssignmentFacts(pool),
-            GroupCommitAuditTrail(pool),
-        )
+    def _lean(self) -> LeanPath | None:
+        return LeanPath(self.direct_pool, self.cipher) if self.direct_pool else None
 
     def read_work(self) -> ReadWork:
         """Record get and list: asyncpg directly on PostgreSQL, else statement_uow."""
-        return self._direct_work or self.statement_uow()
+        return self._lean.read_work() if self._lean else self.statement_uow()
+
+    def create_work(self) -> CreateWork:
+        """A create that writes only its record and audit row: asyncpg
+        directly on PostgreSQL, else the unit of work."""
+        return self._lean.create_work() if self._lean else self.uow()
 
     @cached_property
     def password_hasher(self) -> PasswordHasher:
@@ -245,7 +239,13 @@ class Container:
 
     @cached_property
     def records(self) -> RecordService:
-        return RecordService(self.uow, self.clock, self.notification_queue, reads=self.read_work)
+        return RecordService(
+            self.uow,
+            self.clock,
+            self.notification_queue,
+            reads=self.read_work,
+            creates=self.create_work,
+        )
 
     @cached_property
     def patient_files(self) -> PatientFileService:
@@ -354,7 +354,7 @@ def build_container(settings: Settings, clock: Clock | None = None) -> Container
         container.statement_sessions = create_session_factory(
             engine.execution_options(isolation_level="AUTOCOMMIT")
         )
-        if settings.db_direct_reads:
+        if settings.db_direct:
             direct = DirectPool(settings.database_url, settings.db_pool_size)
             container.direct_pool = direct
             container.closers.append(direct.aclose)

@@ -54,9 +54,10 @@ class Settings:
     redis_url: str | None = None
     redis_namespace: str = "healthrecords"
     db_pool_size: int = 20
-    # PostgreSQL: record get and list through asyncpg directly (adapters/asyncpg),
-    # a second pool of db_pool_size; False keeps them on SQLAlchemy (tests run both).
-    db_direct_reads: bool = True
+    # PostgreSQL: record get and list, and a patient's plain create, through
+    # asyncpg directly (adapters/asyncpg), a second pool of db_pool_size; False
+    # keeps them on SQLAlchemy (tests run both).
+    db_direct: bool = True
     jwt_keys: KeyRing | None = None
     encryption_keys: KeyRing | None = None
     jwt_issuer: str = "healthrecords"

@@ -1,7 +1,7 @@
 """Every read path of the record reads, and the statements each one sends.
 
 The record get and list run on SQLAlchemy (embedded SQLite, and PostgreSQL
-with `db_direct_reads=False`) or on asyncpg directly (PostgreSQL, the
+with `db_direct=False`) or on asyncpg directly (PostgreSQL, the
 default). Tests that take `read_path` run the same cases on all three.
 """
 
@@ -28,7 +28,7 @@ def read_path_settings(request: pytest.FixtureRequest, path: str) -> Settings:
         embedded: Settings = request.getfixturevalue("embedded_settings")
         return embedded
     production: Settings = request.getfixturevalue("production_settings")
-    return dataclasses.replace(production, db_direct_reads=path == "asyncpg-postgres")
+    return dataclasses.replace(production, db_direct=path == "asyncpg-postgres")
 
 
 @contextmanager

@@ -12,33 +12,38 @@ from healthrecords.adapters.sqlalchemy.repositories.audit import row_values
 from healthrecords.domain.audit import AuditEvent
 from healthrecords.domain.errors import Unavailable
 
-# The columns in the order of row_values(). One array per column: the
+# The columns of row_values() and their types. One array per column: the
 # statement is the same for one row or a hundred, so it is prepared once per
 # connection and never rebuilt.
-_COLUMNS = (
-    "id",
-    "occurred_at",
-    "actor_id",
-    "actor_role",
-    "action",
-    "target_type",
-    "target_id",
-    "patient_id",
-    "outcome",
-    "request_id",
-    "client_address",
+AUDIT_COLUMNS = (
+    ("id", "uuid"),
+    ("occurred_at", "timestamptz"),
+    ("actor_id", "uuid"),
+    ("actor_role", "text"),
+    ("action", "text"),
+    ("target_type", "text"),
+    ("target_id", "uuid"),
+    ("patient_id", "uuid"),
+    ("outcome", "text"),
+    ("request_id", "text"),
+    ("client_address", "text"),
 )
-INSERT_ROWS = """
-INSERT INTO audit_event (id, occurred_at, actor_id, actor_role, action, target_type,
-                         target_id, patient_id, outcome, request_id, client_address)
-SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[],
-                     $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[])
-"""
+AUDIT_COLUMN_LIST = ", ".join(name for name, _ in AUDIT_COLUMNS)
+
+
+def unnest_audit_rows(first: int) -> str:
+    """The rows of columns_of() as a set, from parameter $`first` on."""
+    arrays = ", ".join(f"${first + i}::{kind}[]" for i, (_, kind) in enumerate(AUDIT_COLUMNS))
+    return f"unnest({arrays})"
+
+
+# Built from the constants above only, never from input.
+INSERT_ROWS = f"INSERT INTO audit_event ({AUDIT_COLUMN_LIST}) SELECT * FROM {unnest_audit_rows(1)}"  # noqa: S608
 
 
 def columns_of(events: Sequence[AuditEvent]) -> list[list[object]]:
     rows = [row_values(e) for e in events]
-    return [[row[name] for row in rows] for name in _COLUMNS]
+    return [[row[name] for row in rows] for name, _ in AUDIT_COLUMNS]
 
 
 class DirectAuditTrail:

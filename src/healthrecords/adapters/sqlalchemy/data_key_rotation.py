@@ -66,7 +66,9 @@ async def rewrap(
 
 async def _lock_live_account(session: AsyncSession, patient_id: UUID, update_lock: bool) -> bool:
     query = select(UserRow.erased_at).where(UserRow.id == patient_id)
-    query = query.with_for_update() if update_lock else query.with_for_update(key_share=True)
+    # FOR KEY SHARE needs read=True: key_share alone renders FOR NO KEY UPDATE.
+    key_share = query.with_for_update(read=True, key_share=True)
+    query = query.with_for_update() if update_lock else key_share
     row = (await session.execute(query)).first()
     return row is not None and row.erased_at is None
 

@@ -43,9 +43,16 @@ class RecordReads(Protocol):
         ...
 
 
-class RecordRepository(RecordReads, Protocol):
-    async def add(self, record: Record) -> None: ...
+class RecordWrites(Protocol):
+    """What a create needs: the lean create path (adapters/asyncpg) implements
+    only this; the full repository below includes it."""
 
+    async def add(self, record: Record) -> None:
+        """Stored with the unit of work; NotFound if the patient's file is gone."""
+        ...
+
+
+class RecordRepository(RecordReads, RecordWrites, Protocol):
     async def update(self, record: Record, expected_version: int) -> bool:
         """Store `record` if the stored version is still `expected_version`."""
         ...

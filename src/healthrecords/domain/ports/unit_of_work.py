@@ -14,7 +14,7 @@ from healthrecords.domain.ports.notifications import NotificationRepository
 from healthrecords.domain.ports.password_resets import PasswordResets
 from healthrecords.domain.ports.patient_keys import PatientKeys
 from healthrecords.domain.ports.record_versions import RecordVersionRepository
-from healthrecords.domain.ports.records import RecordReads, RecordRepository
+from healthrecords.domain.ports.records import RecordReads, RecordRepository, RecordWrites
 from healthrecords.domain.ports.tokens import RefreshTokenRepository
 from healthrecords.domain.ports.two_factor import MfaChallenges, RecoveryCodes, TotpCredentials
 from healthrecords.domain.ports.users import UserRepository
@@ -90,3 +90,27 @@ class ReadWork(AuditedWork, Protocol):
 
 
 ReadWorkFactory = Callable[[], ReadWork]
+
+
+class CreateWork(AuditedWork, Protocol):
+    """A create that notifies nobody and remembers no Idempotency-Key: the
+    record and its audit row, stored together or not at all. Any UnitOfWork is
+    one; the lean create path (adapters/asyncpg) sends both in one statement."""
+
+    @property
+    def records(self) -> RecordWrites: ...
+
+    @property
+    def assignments(self) -> AssignmentFacts: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+CreateWorkFactory = Callable[[], CreateWork]

@@ -18,7 +18,13 @@ from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
 from healthrecords.domain.ports.notifications import NotificationQueue
-from healthrecords.domain.ports.unit_of_work import ReadWork, ReadWorkFactory, UnitOfWorkFactory
+from healthrecords.domain.ports.unit_of_work import (
+    CreateWork,
+    CreateWorkFactory,
+    ReadWork,
+    ReadWorkFactory,
+    UnitOfWorkFactory,
+)
 from healthrecords.domain.records import (
     CONTENT_MAX_BYTES,
     TITLE_MAX_CHARS,
@@ -86,11 +92,14 @@ class RecordService:
         clock: Clock,
         queue: NotificationQueue,
         reads: ReadWorkFactory | None = None,
+        creates: CreateWorkFactory | None = None,
     ) -> None:
         """`reads` serves get and list, whose one write is the audit row: a single
-        statement, so it may commit on its own (no BEGIN/COMMIT round trips)."""
+        statement, so it may commit on its own (no BEGIN/COMMIT round trips).
+        `creates` serves a create that writes only the record and its audit row."""
         self._uow = uow
         self._reads: ReadWorkFactory = reads or uow
+        self._creates: CreateWorkFactory = creates or uow
         self._clock = clock
         self._queue = queue
 
@@ -121,14 +130,19 @@ class RecordService:
             updated_by=actor.id,
         )
         target = Target(action="record.create", type="record", id=record.id, patient_id=patient_id)
+        if once is None and patient_id == actor.id:
+            # Nobody else to notify and no key to remember: the record and its
+            # audit row are the whole write.
+            async with self._creates() as work:
+                await self._store(work, actor, record, target, now)
+                await work.commit()
+            return record
         notify: list[UUID] = []
         recheck = replays.record_readable(actor, now)
         async with self._uow() as uow:
             if replayed := await idempotent.replay(uow, actor, once, recheck, now):
                 return replayed
-            decision = await policy.create_record(actor, patient_id, uow.assignments)
-            await enforce(uow, actor, decision, target, now)
-            await uow.records.add(record)
+            await self._store(uow, actor, record, target, now)
             if actor.id != patient_id:
                 note = await uow.notifications.add(
                     patient_id,
@@ -137,7 +151,6 @@ class RecordService:
                     now,
                 )
                 notify.append(note.id)
-            await uow.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
             if not await idempotent.remember(uow, actor, once, record, record.id, now):
                 assert once is not None
                 return await idempotent.replay_raced(uow, actor, once, recheck, now)
@@ -145,6 +158,15 @@ class RecordService:
         if notify:
             await self._queue.enqueue(notify)
         return record
+
+    @staticmethod
+    async def _store(
+        work: CreateWork, actor: Actor, record: Record, target: Target, now: datetime
+    ) -> None:
+        decision = await policy.create_record(actor, record.patient_id, work.assignments)
+        await enforce(work, actor, decision, target, now)
+        await work.records.add(record)
+        await work.audit.add(audit_event(actor, target, Outcome.SUCCESS, now))
 
     async def get(self, actor: Actor, record_id: UUID) -> Record:
         now = self._clock.now()

@@ -68,11 +68,8 @@ def wrapped_of(row: Any, patient_id: UUID, key_id: str) -> WrappedKey | None:
     return WrappedKey(patient_id, key_id, row[WRAP_KEY_ID], wrapped)
 
 
-# The patient's newest key, with a key-share lock on the account: an erasure
-# (which takes FOR UPDATE on it) waits for this write to commit, and a write
-# after an erasure sees the account erased. Key-share, so it never conflicts
-# with the plain updates of the same row (notification_seq bumps).
-_CURRENT = (
+# The patient's newest key (the account row comes back even without one).
+NEWEST_KEY = (
     select(
         UserRow.erased_at,
         DataKeyRow.ref,
@@ -83,9 +80,14 @@ _CURRENT = (
     .outerjoin(DataKeyRow, DataKeyRow.patient_id == UserRow.id)
     .where(UserRow.id == bindparam("patient_id"))
     .order_by(DataKeyRow.generation.desc())
-    .limit(1)
-    .with_for_update(key_share=True, of=UserRow)
+    .limit(literal_column("1"))
 )
+# ... with a key-share lock on the account: an erasure (which takes FOR UPDATE
+# on it) waits for this write to commit, and a write after an erasure sees
+# the account erased. Key-share (read=True; without it SQLAlchemy renders FOR
+# NO KEY UPDATE), so it never conflicts with the plain updates of the same
+# row (notification_seq bumps) nor with the same patient's other writes.
+_CURRENT = NEWEST_KEY.with_for_update(read=True, key_share=True, of=UserRow)
 _BY_REF = select(DataKeyRow.wrap_key_id, DataKeyRow.wrapped_key).where(
     DataKeyRow.patient_id == bindparam("patient_id"), DataKeyRow.ref == bindparam("ref")
 )
@@ -137,4 +139,11 @@ class SqlDataKeys:
         return key
 
 
-__all__ = ["KEY_COLUMNS", "SqlDataKeys", "data_key_ref", "with_data_key", "wrapped_of"]
+__all__ = [
+    "KEY_COLUMNS",
+    "NEWEST_KEY",
+    "SqlDataKeys",
+    "data_key_ref",
+    "with_data_key",
+    "wrapped_of",
+]

@@ -36,6 +36,23 @@ def seal_record(cipher: FieldCipher, record: Record, data_key: WrappedKey) -> di
     return {"key_id": key_id, "title_ciphertext": title, "content_ciphertext": content}
 
 
+def record_row(cipher: FieldCipher, record: Record, data_key: WrappedKey) -> dict[str, object]:
+    """Every column of a new record's row, sealed under `data_key`."""
+    return {
+        "id": record.id,
+        "patient_id": record.patient_id,
+        "author_id": record.author_id,
+        "record_type": record.record_type.value,
+        "recorded_at": record.recorded_at,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "version": record.version,
+        "deleted_at": record.deleted_at,
+        "updated_by": record.updated_by or record.author_id,
+        **seal_record(cipher, record, data_key),
+    }
+
+
 def open_record(cipher: FieldCipher, row: Columns) -> Record:
     """The record of a row by column name (SQLAlchemy's or asyncpg's)."""
     row_id, patient_id, key_id = row["id"], row["patient_id"], row["key_id"]

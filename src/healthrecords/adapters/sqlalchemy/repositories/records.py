@@ -22,7 +22,11 @@ from healthrecords.adapters.sqlalchemy.repositories.record_queries import (
     page_params,
     shape_of,
 )
-from healthrecords.adapters.sqlalchemy.repositories.record_rows import open_record, seal_record
+from healthrecords.adapters.sqlalchemy.repositories.record_rows import (
+    open_record,
+    record_row,
+    seal_record,
+)
 from healthrecords.domain.pagination import Cursor
 from healthrecords.domain.records import FetchedRecord, Record, RecordType
 
@@ -39,22 +43,7 @@ class SqlRecordRepository:
         data_key = await self._keys.current(record.patient_id)
         # A Core insert, like the audit row's: the row is never read back in
         # this session, so the ORM's flush machinery would be pure overhead.
-        await self._session.execute(
-            INSERT_RECORD,
-            {
-                "id": record.id,
-                "patient_id": record.patient_id,
-                "author_id": record.author_id,
-                "record_type": record.record_type.value,
-                "recorded_at": record.recorded_at,
-                "created_at": record.created_at,
-                "updated_at": record.updated_at,
-                "version": record.version,
-                "deleted_at": record.deleted_at,
-                "updated_by": record.updated_by or record.author_id,
-                **seal_record(self._cipher, record, data_key),
-            },
-        )
+        await self._session.execute(INSERT_RECORD, record_row(self._cipher, record, data_key))
 
     async def get(self, record_id: UUID) -> Record | None:
         result = await self._session.execute(LIVE_BY_ID, {"record_id": record_id})
