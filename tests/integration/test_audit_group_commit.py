@@ -17,7 +17,7 @@ from healthrecords.config import Settings
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.errors import Unavailable
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.record_inputs import NewRecord
 from healthrecords.domain.users import Role
 from tests.people import add_user
 

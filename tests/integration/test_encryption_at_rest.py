@@ -23,7 +23,7 @@ from healthrecords.config import KeyRing, Settings
 from healthrecords.domain.errors import StoredDataUnreadable
 from healthrecords.domain.idempotency import Answer, Once, digest
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.records import NewRecord, RecordChanges
+from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests.conftest import key_ring, key_ring_env
 from tests.people import add_user

@@ -17,7 +17,7 @@ from healthrecords.bootstrap import build_container
 from healthrecords.config import KeyRing, Settings
 from healthrecords.domain.errors import StoredDataUnreadable
 from healthrecords.domain.records import RecordType
-from healthrecords.domain.services.records import NewRecord, RecordChanges
+from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests.people import add_user
 

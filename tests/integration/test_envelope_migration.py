@@ -25,7 +25,7 @@ from healthrecords.bootstrap import Container, build_container
 from healthrecords.config import Settings
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.records import RecordType
-from healthrecords.domain.services.records import NewRecord, RecordChanges
+from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests import servers
 from tests.conftest import key_ring_env

@@ -15,7 +15,7 @@ from healthrecords.bootstrap import build_container
 from healthrecords.config import KeyRing, Settings
 from healthrecords.domain.errors import NotFound, StoredDataUnreadable
 from healthrecords.domain.records import RecordType
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.record_inputs import NewRecord
 from healthrecords.domain.users import Role
 from tests import servers
 from tests.people import add_user

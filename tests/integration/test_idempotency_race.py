@@ -14,7 +14,8 @@ from healthrecords.config import Settings
 from healthrecords.domain.actor import Actor
 from healthrecords.domain.idempotency import Answer, Once, digest
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.records import NewRecord, RecordService
+from healthrecords.domain.services.record_inputs import NewRecord
+from healthrecords.domain.services.records import RecordService
 from healthrecords.domain.users import Role
 from tests.people import add_user
 

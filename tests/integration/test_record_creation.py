@@ -18,7 +18,7 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.errors import NotFound
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.record_inputs import NewRecord
 from healthrecords.domain.users import Role
 from tests.integration.read_paths import statements, verbs
 from tests.people import add_user

@@ -10,7 +10,7 @@ import pytest
 from healthrecords.bootstrap import Container
 from healthrecords.domain.errors import NotFound
 from healthrecords.domain.records import RecordType
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.record_inputs import NewRecord
 from healthrecords.domain.users import Role
 from tests.integration.read_paths import statements, verbs
 from tests.people import add_user

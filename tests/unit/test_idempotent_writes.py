@@ -9,7 +9,7 @@ import pytest
 from healthrecords.domain.errors import InvalidInput
 from healthrecords.domain.idempotency import Answer, MalformedKey, Once, digest, parse_key
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.record_inputs import NewRecord
 from healthrecords.domain.users import Role
 from tests.unit.records_world import World
 

@@ -13,7 +13,7 @@ from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Forbidden, NotFound
 from healthrecords.domain.records import RecordType
 from healthrecords.domain.services.patient_files import PatientFileService
-from healthrecords.domain.services.records import NewRecord
+from healthrecords.domain.services.record_inputs import NewRecord
 from healthrecords.domain.users import Role
 from tests.unit.records_world import World
 

@@ -12,7 +12,7 @@ from healthrecords.domain.errors import Forbidden, InvalidInput, NotFound, Preco
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.records import RecordType
 from healthrecords.domain.services.audit import AuditQuery
-from healthrecords.domain.services.records import NewRecord, RecordChanges
+from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests.unit.records_world import World
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
@@ -13,7 +11,6 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.audit import Outcome
 from healthrecords.domain.errors import Conflict, FieldError, InvalidInput, PreconditionFailed
 from healthrecords.domain.idempotency import Answer, Once
-from healthrecords.domain.instants import instant_problem
 from healthrecords.domain.notifications import NotificationKind
 from healthrecords.domain.pagination import Cursor, Page, check_limit
 from healthrecords.domain.ports.clock import Clock
@@ -21,18 +18,17 @@ from healthrecords.domain.ports.notifications import NotificationQueue
 from healthrecords.domain.ports.unit_of_work import (
     CreateWork,
     CreateWorkFactory,
-    ReadWork,
     ReadWorkFactory,
     UnitOfWorkFactory,
 )
 from healthrecords.domain.records import (
-    CONTENT_MAX_BYTES,
-    TITLE_MAX_CHARS,
     Record,
     RecordType,
     RecordVersion,
 )
 from healthrecords.domain.services import idempotent, replays
+from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges, check_fields
+from healthrecords.domain.services.record_listing import listed_files, page_of
 from healthrecords.domain.services.trail import (
     Target,
     audit_alone,
@@ -41,48 +37,6 @@ from healthrecords.domain.services.trail import (
     readable_record,
 )
 from healthrecords.domain.users import Role
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class NewRecord:
-    title: str
-    record_type: RecordType
-    content: str
-    recorded_at: datetime | None = None
-    patient_id: UUID | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecordChanges:
-    title: str
-    record_type: RecordType
-    content: str
-    recorded_at: datetime | None = None
-
-
-def check_fields(title: str, content: str, recorded_at: datetime | None) -> None:
-    errors: list[FieldError] = []
-    if not title.strip() or len(title) > TITLE_MAX_CHARS:
-        errors.append(FieldError("title", f"must be 1 to {TITLE_MAX_CHARS} characters"))
-    if len(content.encode()) > CONTENT_MAX_BYTES:
-        errors.append(FieldError("content", f"must be at most {CONTENT_MAX_BYTES} bytes"))
-    problem = instant_problem(recorded_at) if recorded_at is not None else None
-    if problem is not None:
-        errors.append(FieldError("recorded_at", problem))
-    if errors:
-        raise InvalidInput("The record is not valid.", errors)
-
-
-def listed_files(actor: Actor, asked: UUID | None, items: Sequence[Record]) -> list[UUID | None]:
-    """The files a list read is audited under: each file whose records it
-    returned (so every patient's access log shows it), the asked-for or own
-    file even when the page is empty, None for an empty all-files page."""
-    if asked is not None:
-        return [asked]
-    if actor.role is Role.PATIENT:
-        return [actor.id]
-    returned: list[UUID | None] = list(dict.fromkeys(r.patient_id for r in items))
-    return returned or [None]
 
 
 class RecordService:
@@ -192,7 +146,7 @@ class RecordService:
             target = Target(action="record.list", type="record", patient_id=patient_id)
             decision = await policy.list_records(actor, patient_id, uow.assignments)
             await enforce(uow, actor, decision, target, now)
-            found = list(await self._page(uow, actor, patient_id, record_type, limit, after))
+            found = list(await page_of(uow, actor, patient_id, record_type, limit, after))
             items = found[:limit]
             events = [
                 audit_event(actor, dataclasses.replace(target, patient_id=p), Outcome.SUCCESS, now)
@@ -203,25 +157,6 @@ class RecordService:
         more = len(found) > limit
         next_cursor = Cursor(items[-1].recorded_at, items[-1].id).encode() if more else None
         return Page(items, next_cursor)
-
-    @staticmethod
-    async def _page(
-        uow: ReadWork,
-        actor: Actor,
-        patient_id: UUID | None,
-        record_type: RecordType | None,
-        limit: int,
-        after: Cursor | None,
-    ) -> Sequence[Record]:
-        """One more than `limit` of the asked-for file, or of every visible file."""
-        if patient_id is None and policy.reads_files_by_assignment(actor):
-            return await uow.records.list_assigned(actor.id, record_type, limit + 1, after)
-        files = (
-            [patient_id]
-            if patient_id is not None
-            else await policy.visible_files(actor, uow.assignments)
-        )
-        return await uow.records.list(files, record_type, limit + 1, after) if files else []
 
     async def update(
         self,

@@ -15,7 +15,7 @@ from healthrecords.domain.actor import Actor
 from healthrecords.domain.idempotency import Answer
 from healthrecords.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from healthrecords.domain.records import Record, RecordType
-from healthrecords.domain.services.records import NewRecord, RecordChanges
+from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges
 from healthrecords.entrypoints.http import idempotency
 from healthrecords.entrypoints.http.openapi_errors import problems
 from healthrecords.entrypoints.http.record_schemas import (
