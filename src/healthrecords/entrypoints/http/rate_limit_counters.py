@@ -124,25 +124,51 @@ class FailOpenCounter:
 
         A busy event loop (a burst on a loaded machine) makes calls late
         while Redis answers fine; late is not down, so a call is only given
-        up when no other call got an answer meanwhile either.
+        up when no other call got an answer meanwhile either. The call runs
+        in the request's own task under a timer that cancels it, as
+        asyncio.timeout does: a task and an asyncio.wait per request added
+        about a quarter to the call's client CPU.
         """
-        call = asyncio.ensure_future(self._counted(keys, window))
-        silent = 0
+        task = asyncio.current_task()
+        assert task is not None
+        watch = _SilenceWatch(self, task)
         try:
-            while silent < SILENT_WINDOWS:
-                seen = self._answers
-                done, _ = await asyncio.wait({call}, timeout=CALL_TIMEOUT)
-                if done:
-                    return call.result()
-                silent = silent + 1 if self._answers == seen else 0
+            counted = await self._inner.hit(keys, window)
+        except asyncio.CancelledError:
+            if watch.fired and task.uncancel() == 0:
+                raise TimeoutError from None
+            raise
         finally:
-            call.cancel()
-        raise TimeoutError
-
-    async def _counted(self, keys: Sequence[str], window: int) -> Counts | None:
-        counted = await self._inner.hit(keys, window)
+            watch.stop()
+        if watch.fired:
+            task.uncancel()
         self._answers += 1
         return counted
 
     def _resting(self) -> bool:
         return time.monotonic() < self._resting_until
+
+
+class _SilenceWatch:
+    """Cancels `task` after SILENT_WINDOWS windows in which `counter` got no answer."""
+
+    __slots__ = ("counter", "fired", "handle", "task")
+
+    def __init__(self, counter: FailOpenCounter, task: asyncio.Task[object]) -> None:
+        self.counter, self.task, self.fired = counter, task, False
+        self.handle = self._arm(counter._answers, 0)
+
+    def _arm(self, seen: int, silent: int) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(CALL_TIMEOUT, self._check, seen, silent)
+
+    def _check(self, seen: int, silent: int) -> None:
+        answers = self.counter._answers
+        silent = silent + 1 if answers == seen else 0
+        if silent >= SILENT_WINDOWS:
+            self.fired = True
+            self.task.cancel()
+        else:
+            self.handle = self._arm(answers, silent)
+
+    def stop(self) -> None:
+        self.handle.cancel()
