@@ -69,10 +69,13 @@ async def api_server(
         await server.stop()
 
 
-async def trickle(writer: asyncio.StreamWriter, stop: asyncio.Event) -> None:
-    """A request whose headers never finish: one byte every 0.3 s."""
+WHOLE_REQUEST = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+async def trickle(writer: asyncio.StreamWriter, stop: asyncio.Event, before: bytes = b"") -> None:
+    """A request whose headers never finish: one byte every 0.3 s (after `before`)."""
     with contextlib.suppress(ConnectionError, OSError):
-        writer.write(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        writer.write(before + b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         while not stop.is_set() and not writer.is_closing():
             writer.write(b"a")
             await writer.drain()
@@ -189,8 +192,15 @@ async def test_request_headers_must_arrive_within_the_deadline(
     async with api_server(production_settings, tmp_path, header_timeout="2") as server:
         idle = await connect(server.port)
         slow = await connect(server.port)
+        answered = await connect(server.port)
+        pipelined = await connect(server.port)
         stop = asyncio.Event()
-        trickling = asyncio.create_task(trickle(slow[1], stop))
+        trickling = [
+            asyncio.create_task(trickle(slow[1], stop)),
+            # A whole request, then the next one's headers never finish.
+            asyncio.create_task(trickle(pipelined[1], stop, before=WHOLE_REQUEST)),
+        ]
+        answered[1].write(WHOLE_REQUEST)
         started = time.monotonic()
         try:
             # Nothing sent: closed without a word, like an expired keep-alive.
@@ -200,10 +210,19 @@ async def test_request_headers_must_arrive_within_the_deadline(
             assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
             assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["status"] == 408
             assert time.monotonic() - started < 6
+            # Answered, then nothing: the answer, then closed without a word.
+            answer = await read_answer(answered, deadline=8)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+            assert answer.count(b"HTTP/1.1 ") == 1, answer
+            # Answered, then a request begun and never finished: the answer, then 408.
+            answer = await read_answer(pipelined, deadline=8)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+            assert answer.count(b"HTTP/1.1 ") == 2, answer
+            assert b"HTTP/1.1 408 " in answer, answer[-300:]
         finally:
             stop.set()
-            await trickling
-            close_all([idle, slow])
+            await asyncio.gather(*trickling)
+            close_all([idle, slow, answered, pipelined])
 
         # A client that keeps sending whole requests is never cut off by it.
         async with honest_client(server) as client:

@@ -41,3 +41,14 @@ async def test_the_window_ends_and_counting_starts_again(
     while (count := (await counter.hit([key], 1))[0][0]) != 1:
         assert asyncio.get_running_loop().time() < deadline, f"window never ended ({count})"
         await asyncio.sleep(0.2)
+
+
+async def test_counting_goes_on_after_redis_lost_its_scripts(
+    redis: Redis, redis_namespace: str
+) -> None:
+    counter = RedisWindowCounter(redis, f"{redis_namespace}:rate-limit")
+    key = f"test-{secrets.token_hex(4)}"
+    assert (await counter.hit([key], 60))[0][0] == 1
+    # As after a restart: every client reloads what it needs (NOSCRIPT).
+    await redis.script_flush()
+    assert (await counter.hit([key], 60))[0][0] == 2

@@ -57,3 +57,22 @@ def test_any_logger_loses_tokens_cookies_and_queries_and_lines_stay_json(
     assert first["message"] == "Authorization: [redacted]"
     assert second["header"] == "cookie: [redacted]"
     assert second["url"] == "/p?[redacted]"
+
+
+@pytest.mark.parametrize(
+    ("said", "logged"),
+    [
+        (f"COOKIE = a=1; PROXY-AUTHORIZATION: Basic {TOKEN}", "COOKIE = [redacted]"),
+        (f"token {TOKEN} for /p?x=1", "token [redacted-token] for /p?[redacted]"),
+        # Not ASCII: every pattern runs (the Kelvin sign matches k case-insensitively).
+        (f"é coo\u212aie: {TOKEN}", "é coo\u212aie: [redacted]"),
+        (f"é bearer {TOKEN}", "é bearer [redacted]"),
+        ("é /api/records/", "é /api/records/"),
+    ],
+)
+def test_every_pattern_applies_in_any_case_and_script(
+    captured: io.StringIO, said: str, logged: str
+) -> None:
+    logging.getLogger("healthrecords.anything").warning("%s", said)
+    (line,) = lines(captured)
+    assert line["message"] == logged

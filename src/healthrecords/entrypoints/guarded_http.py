@@ -1,54 +1,25 @@
-"""uvicorn's h11 protocol with a connection cap and a deadline for request headers."""
+"""uvicorn's httptools protocol with a connection cap and a deadline for request headers.
+
+The deadline runs while no request with complete headers is in progress: from
+accept, and from each answer, to the end of the next request's headers. The
+parser calls `on_message_begin` at a request's first byte and
+`on_headers_complete` at its blank line, so whether a request was begun when
+the deadline passes is known exactly, pipelined requests included.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
-import h11
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.utils import get_remote_addr
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from healthrecords.entrypoints.connection_limits import ConnectionLimits, raw_problem
-from healthrecords.entrypoints.log_throttle import Throttled
-
-log = logging.getLogger(__name__)
-
-_FULL = raw_problem(
-    503, "Service Unavailable", "the server holds all the connections it may", retry_after=1
-)
-_PER_ADDRESS = raw_problem(
-    429, "Too Many Requests", "too many open connections from this address", retry_after=1
-)
+from healthrecords.entrypoints.connection_guard import ServerConfig, headers_timed_out, refusal
 
 
-def _timeout_response(seconds: float) -> bytes:
-    return raw_problem(408, "Request Timeout", f"request headers took longer than {seconds:g} s")
-
-
-# One line per interval: a flood of refused connections must not flood the log.
-_refused_full = Throttled(log, "connection refused: the process holds its maximum")
-_refused_address = Throttled(log, "connection refused: too many from one address")
-_timed_out = Throttled(log, "connection closed: request headers not received in time")
-
-
-def _host(protocol: object) -> str:
-    client = getattr(protocol, "client", None)
-    return str(client[0]) if client else ""
-
-
-class ServerConfig(uvicorn.Config):
-    """uvicorn's config plus our limits (pickled to worker processes with it)."""
-
-    def __init__(self, app: str, *, limits: ConnectionLimits, **kwargs: Any) -> None:
-        super().__init__(app, **kwargs)
-        self.connection_limits = limits
-
-
-class GuardedH11Protocol(H11Protocol):
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(
         self,
         config: uvicorn.Config,
@@ -61,29 +32,17 @@ class GuardedH11Protocol(H11Protocol):
         self.limits = config.connection_limits
         self.header_timer: asyncio.TimerHandle | None = None
         self.refused = False
-
-    def _refusal(self, transport: asyncio.Transport) -> bytes | None:
-        # server_state.connections holds HTTP and upgraded WebSocket protocols alike.
-        if len(self.connections) >= self.limits.max_connections:
-            _refused_full(max_connections=self.limits.max_connections)
-            return _FULL
-        peer = get_remote_addr(transport)
-        if self.limits.per_address and peer is not None:
-            held = sum(1 for c in self.connections if _host(c) == peer[0])
-            if held >= self.limits.per_address:
-                _refused_address(per_address=self.limits.per_address)
-                return _PER_ADDRESS
-        return None
+        self.request_begun = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        refusal = self._refusal(transport)
-        if refusal is not None:
+        answer = refusal(self.connections, self.limits, transport)
+        if answer is not None:
             self.refused = True
-            transport.write(refusal)
+            transport.write(answer)
             transport.close()
             return
         super().connection_made(transport)
-        self._sync_header_deadline()
+        self._arm_header_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_deadline()
@@ -91,25 +50,31 @@ class GuardedH11Protocol(H11Protocol):
             super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        self._sync_header_deadline()
+        if not self.refused:
+            super().data_received(data)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.request_begun = True
+
+    def on_headers_complete(self) -> None:
+        self.request_begun = False
+        self._cancel_header_deadline()
+        super().on_headers_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._sync_header_deadline()
+        # self.cycle is the request whose headers completed last: once it is
+        # answered, none is in progress (a pipelined one was started above).
+        if self.cycle.response_complete and not self.transport.is_closing():
+            self._arm_header_deadline()
 
-    def _awaiting_headers(self) -> bool:
-        return self.conn.their_state is h11.IDLE and not self.transport.is_closing()
-
-    def _sync_header_deadline(self) -> None:
-        """Armed while no request is in progress; a byte that arrives does not re-arm it."""
-        if self._awaiting_headers():
-            if self.header_timer is None:
-                self.header_timer = self.loop.call_later(
-                    self.limits.header_timeout, self._header_deadline_passed
-                )
-        else:
-            self._cancel_header_deadline()
+    def _arm_header_deadline(self) -> None:
+        """A byte that arrives does not re-arm it: only complete headers stop it."""
+        if self.header_timer is None:
+            self.header_timer = self.loop.call_later(
+                self.limits.header_timeout, self._header_deadline_passed
+            )
 
     def _cancel_header_deadline(self) -> None:
         if self.header_timer is not None:
@@ -118,12 +83,10 @@ class GuardedH11Protocol(H11Protocol):
 
     def _header_deadline_passed(self) -> None:
         self.header_timer = None
-        if not self._awaiting_headers():
+        if self.transport.is_closing():
             return
-        partial, _ = self.conn.trailing_data
-        if partial:
+        if self.request_begun:
             # A request was begun: say why it ends. An idle keep-alive
             # connection is just closed, as uvicorn's own keep-alive timeout does.
-            _timed_out(header_timeout=self.limits.header_timeout)
-            self.transport.write(_timeout_response(self.limits.header_timeout))
+            self.transport.write(headers_timed_out(self.limits))
         self.transport.close()

@@ -26,11 +26,37 @@ _SECRET_HEADER = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
 
 
+# What each pattern needs to match at all, in lower-case ASCII; proxy-
+# authorization and set-cookie contain two of them.
+_HEADER_WORDS: Final = ("authorization", "cookie", "sec-websocket-protocol", "x-api-key")
+_SCHEME_WORDS: Final = ("bearer", "basic")
+
+
 def scrub(text: str) -> str:
-    text = _SECRET_HEADER.sub(r"\1\2[redacted]", text)
-    text = _BEARER.sub(r"\1 [redacted]", text)
-    text = _JWT.sub("[redacted-token]", text)
-    return _QUERY.sub("?[redacted]", text)
+    """The four substitutions, each skipped when its pattern cannot match.
+
+    Most lines (every access line) hold none of the words, and four regex
+    passes over each cost more than formatting it. Case-insensitive regexes
+    also match some non-ASCII letters (K for the Kelvin sign), so only an
+    ASCII line is pre-checked; any other runs all four.
+    """
+    if text.isascii():
+        lower = text.lower()
+        header = any(word in lower for word in _HEADER_WORDS)
+        scheme = any(word in lower for word in _SCHEME_WORDS)
+        jwt = "eyJ" in text
+        query = "?" in text
+    else:
+        header = scheme = jwt = query = True
+    if header:
+        text = _SECRET_HEADER.sub(r"\1\2[redacted]", text)
+    if scheme:
+        text = _BEARER.sub(r"\1 [redacted]", text)
+    if jwt:
+        text = _JWT.sub("[redacted-token]", text)
+    if query:
+        text = _QUERY.sub("?[redacted]", text)
+    return text
 
 
 class RedactSecrets(logging.Filter):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from healthrecords.entrypoints.log_redaction import RedactSecrets, quiet_server_loggers, scrub
 
@@ -15,6 +16,8 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 
 # Attributes every LogRecord has; anything else was passed through `extra`.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# Whatever msgspec cannot encode itself is written as its str(), as json.dumps(default=str) did.
+_encode = msgspec.json.Encoder(enc_hook=str).encode
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,7 +35,7 @@ class JsonFormatter(logging.Formatter):
             # The type only: exception messages and tracebacks can quote data.
             entry["exception"] = record.exc_info[0].__name__
         # Extras too: a value passed through `extra` is never trusted to be clean.
-        return scrub(json.dumps(entry, default=str))
+        return scrub(_encode(entry).decode())
 
 
 def configure_logging(level: str) -> None:
