@@ -278,3 +278,36 @@ def _loopback_aliases_work() -> None:
 
     with socket.socket() as sock:
         sock.bind((HONEST, 0))
+
+
+async def test_a_client_that_hangs_up_mid_body_is_no_server_error(
+    production_settings: Settings, tmp_path: Path
+) -> None:
+    """wrk closing its connections at the end of a run showed up as 500s
+    with no error logged: Litestar raises InternalServerException when the
+    body never arrives."""
+    container = build_container(production_settings)
+    patient = await seed_user(container, Role.PATIENT)
+    await container.aclose()
+    async with api_server(production_settings, tmp_path) as server:
+        for _ in range(3):
+            reader, writer = await connect(server.port)
+            writer.write(
+                b"POST /api/records/ HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer " + patient.token.encode() + b"\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+                b'{"title": "half'
+            )
+            await writer.drain()
+            writer.transport.abort()
+
+        def access_lines() -> list[dict[str, Any]]:
+            lines = (json.loads(x) for x in server.output().splitlines() if x.startswith("{"))
+            return [x for x in lines if x.get("path") == "/api/records" and "status" in x]
+
+        async def all_logged() -> bool:
+            return len(access_lines()) == 3
+
+        await eventually(all_logged)
+        assert [x["status"] for x in access_lines()] == [400, 400, 400]
+        assert '"level":"ERROR"' not in server.output()

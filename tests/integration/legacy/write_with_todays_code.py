@@ -13,7 +13,7 @@ from healthrecords.adapters.sqlalchemy import migrate
 from healthrecords.bootstrap import build_container
 from healthrecords.config import load_settings
 from healthrecords.domain.records import RecordType
-from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges
+from healthrecords.domain.services.records import NewRecord, RecordChanges
 from healthrecords.domain.users import Role
 from tests.people import add_user
 

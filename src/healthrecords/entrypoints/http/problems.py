@@ -81,7 +81,26 @@ def _safe_detail(exc: HTTPException) -> str:
     return detail if detail and len(detail) < 200 else HTTPStatus(exc.status_code).phrase
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+# Litestar's words when the client hung up before its body arrived.
+CLIENT_GONE = "client disconnected prematurely"
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.detail == CLIENT_GONE:
+        # Nobody reads this answer; the access log says what happened, and a
+        # client that went away is no server error.
+        return problem(400, "The connection closed before the request body arrived.")
+    if exc.status_code >= 500:
+        # Litestar's own 5xx (a failure inside the framework) is a bug too.
+        cause = exc.__cause__ or exc.__context__
+        log.error(
+            "unhandled error",
+            extra={
+                "error_type": type(exc).__name__,
+                "cause": type(cause).__name__ if cause else None,
+                "path": request.url.path,
+            },
+        )
     headers = {
         k: v
         for k, v in (exc.headers or {}).items()
