@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from healthrecords.adapters.security.cipher import FieldCipher, SealedColumns
 from healthrecords.adapters.security.data_keys import WrappedKey
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import wrapped_of
-from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.records import FetchedPage, Record, RecordType
 
 TABLE = "health_record"
 _SEALED = SealedColumns.of(TABLE, "title", "content")
@@ -82,3 +83,10 @@ def open_record(cipher: FieldCipher, row: Columns) -> Record:
         deleted_at=row["deleted_at"],
         updated_by=row["updated_by"],
     )
+
+
+def open_page(cipher: FieldCipher, rows: Sequence[Columns]) -> FetchedPage:
+    """A page fetched with the reader's assignment fact (`ONE_FILE_FOR_READER`):
+    an empty page is one row holding only the fact."""
+    assigned = bool(rows[0]["reader_assigned"]) if rows else False
+    return FetchedPage([open_record(cipher, r) for r in rows if r["id"] is not None], assigned)
