@@ -291,7 +291,7 @@ async def test_a_client_that_hangs_up_mid_body_is_no_server_error(
     await container.aclose()
     async with api_server(production_settings, tmp_path) as server:
         for _ in range(3):
-            reader, writer = await connect(server.port)
+            _, writer = await connect(server.port)
             writer.write(
                 b"POST /api/records/ HTTP/1.1\r\nHost: x\r\n"
                 b"Authorization: Bearer " + patient.token.encode() + b"\r\n"

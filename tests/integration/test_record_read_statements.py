@@ -75,3 +75,33 @@ async def test_a_read_opens_no_transaction_on_postgresql(
             (patient.id,),
         )
         assert found.scalar_one() == 2
+
+
+async def test_a_doctors_file_page_is_one_select_and_one_insert(read_path: Container) -> None:
+    """The page and the doctor's assignment fact come in one statement, also
+    when the page is empty or the doctor is not (or no longer) assigned."""
+    container = read_path
+    patient = await add_user(container, Role.PATIENT)
+    empty = await add_user(container, Role.PATIENT)
+    doctor = await add_user(container, Role.DOCTOR)
+    await container.records.create(
+        patient, NewRecord(title="t", record_type=RecordType.NOTE, content="c")
+    )
+    assigned = await container.assignments.assign(patient, doctor.id)
+    await container.assignments.assign(empty, doctor.id)
+
+    with statements(container) as seen:
+        page = await container.records.list(doctor, patient_id=patient.id)
+    assert [r.content for r in page.items] == ["c"]
+    assert verbs(seen) == ["SELECT", "INSERT"]
+
+    with statements(container) as seen:
+        none = await container.records.list(doctor, patient_id=empty.id)
+    assert none.items == []
+    assert verbs(seen) == ["SELECT", "INSERT"]
+
+    await container.assignments.revoke(patient, assigned.assignment.id)
+    with statements(container) as seen, pytest.raises(NotFound):
+        await container.records.list(doctor, patient_id=patient.id)
+    # The refusal is audited: the same single read, then the denied row.
+    assert verbs(seen) == ["SELECT", "INSERT"]

@@ -143,6 +143,52 @@ async def test_list_pages_one_file_and_many_newest_first(read_path: Container) -
         assert await work.records.list_assigned(doctor.id, None, 20, None) == newest_first(one)
 
 
+async def test_a_file_page_comes_with_the_readers_assignment_fact(read_path: Container) -> None:
+    container = read_path
+    doctor = await add_user(container, Role.DOCTOR)
+    stranger = await add_user(container, Role.DOCTOR)
+    patient = await add_user(container, Role.PATIENT)
+    empty = await add_user(container, Role.PATIENT)
+    made = newest_first(await file_of(container, patient, 7))
+    async with container.uow() as uow:
+        await uow.records.soft_delete(made[1].id, START)
+        await uow.commit()
+    live = [made[0], *made[2:]]
+    assignment = await assign(container, doctor, patient)
+    await assign(container, doctor, empty)
+
+    async with container.read_work() as work:
+        page = await work.records.list_for_reader(patient.id, doctor.id, None, 4, None)
+        assert page.records == live[:4]
+        assert page.reader_assigned
+        after = Cursor(live[3].recorded_at, live[3].id)
+        rest = await work.records.list_for_reader(patient.id, doctor.id, None, 4, after)
+        assert rest.records == live[4:]
+        allergies = [r for r in live if r.record_type is RecordType.ALLERGY]
+        typed = await work.records.list_for_reader(
+            patient.id, doctor.id, RecordType.ALLERGY, 10, None
+        )
+        assert typed.records == allergies
+        # The fact also for an empty page, and for a reader without an assignment.
+        none = await work.records.list_for_reader(empty.id, doctor.id, None, 4, None)
+        assert list(none.records) == []
+        assert none.reader_assigned
+        other = await work.records.list_for_reader(patient.id, stranger.id, None, 4, None)
+        assert other.records == live[:4]
+        assert not other.reader_assigned
+        beyond = Cursor(live[-1].recorded_at, live[-1].id)
+        last = await work.records.list_for_reader(patient.id, stranger.id, None, 4, beyond)
+        assert list(last.records) == []
+        assert not last.reader_assigned
+
+    async with container.uow() as uow:
+        await uow.assignments.revoke(assignment.id, START, patient.id)
+        await uow.commit()
+    async with container.read_work() as work:
+        revoked = await work.records.list_for_reader(patient.id, doctor.id, None, 4, None)
+        assert not revoked.reader_assigned
+
+
 async def test_audit_rows_written_through_a_read_are_committed(read_path: Container) -> None:
     container = read_path
     actor = await add_user(container, Role.PATIENT)

@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from healthrecords.adapters.security.cipher import NONCE_BYTES, FieldCipher
+from healthrecords.adapters.security.cipher import NONCE_BYTES, FieldCipher, SealedColumns
+from healthrecords.adapters.security.data_keys import WrappedKey
 from healthrecords.config import KeyRing
 from healthrecords.domain.errors import StoredDataUnreadable
 
@@ -69,3 +70,53 @@ def test_older_keys_still_decrypt_and_new_writes_use_the_current_one() -> None:
     assert cipher.decrypt(blob, key_id="k1", **WHERE) == "old text"  # type: ignore[arg-type]
     assert cipher.encrypt("new", **WHERE)[0] == "k2"  # type: ignore[arg-type]
     assert not cipher.is_current("k1")
+
+
+ROW_FIELDS = SealedColumns.of("health_record", "title", "content")
+
+
+def sealed_row(cipher: FieldCipher, key: WrappedKey | None = None) -> tuple[str, list[bytes]]:
+    sealed = [
+        cipher.encrypt(text, **{**WHERE, "field": field}, data_key=key)  # type: ignore[arg-type]
+        for field, text in (("title", "Asthma"), ("content", "Salbutamol as needed"))
+    ]
+    return sealed[0][0], [blob for _, blob in sealed]
+
+
+def test_a_row_opens_field_by_field_as_decrypt_does() -> None:
+    cipher = FieldCipher(ring("k1"))
+    key = cipher.data_keys.new(PATIENT, 1)
+    for data_key in (None, key):
+        kid, blobs = sealed_row(cipher, data_key)
+        texts = cipher.decrypt_row(
+            ROW_FIELDS, blobs, key_id=kid, row_id=ROW, patient_id=PATIENT, data_key=data_key
+        )
+        assert texts == ["Asthma", "Salbutamol as needed"]
+
+
+@pytest.mark.parametrize(
+    ("moved", "failing"),
+    [
+        ({"row_id": uuid4()}, "title"),
+        ({"patient_id": uuid4()}, "title"),
+        ({"key_id": "dk:2"}, "title"),
+        # The title's blob in the content column: the title opens, the content fails.
+        ({"swap": True}, "content"),
+    ],
+)
+def test_a_row_whose_field_was_moved_or_rekeyed_fails_naming_the_field(
+    moved: dict[str, object], failing: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR)
+    cipher = FieldCipher(ring("k1"))
+    key = cipher.data_keys.new(PATIENT, 1)
+    kid, blobs = sealed_row(cipher, key)
+    where = {"key_id": kid, "row_id": ROW, "patient_id": PATIENT, "data_key": key}
+    if moved.pop("swap", False):
+        blobs = [blobs[0], blobs[0]]
+    with pytest.raises(StoredDataUnreadable):
+        cipher.decrypt_row(ROW_FIELDS, blobs, **{**where, **moved})  # type: ignore[arg-type]
+    (logged,) = caplog.records
+    assert logged.field == failing  # type: ignore[attr-defined]
+    assert "Asthma" not in caplog.text
+    assert "Salbutamol" not in caplog.text

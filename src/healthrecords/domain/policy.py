@@ -86,6 +86,13 @@ async def list_records(
     return ALLOW
 
 
+def list_fetched(actor: Actor, patient_id: UUID, reader_assigned: bool) -> Decision:
+    """`list_records` of one file, on its page fetched with the reader's assignment fact."""
+    if actor.role is Role.ADMIN:
+        return FORBIDDEN
+    return ALLOW if sees_file_given(actor, patient_id, reader_assigned) else HIDDEN
+
+
 async def create_record(actor: Actor, patient_id: UUID, assignments: AssignmentFacts) -> Decision:
     if actor.role is Role.PATIENT:
         # Patients write only their own file, whether or not the other exists.

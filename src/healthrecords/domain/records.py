@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -72,4 +73,14 @@ class FetchedRecord:
     fetched together: whether the reader has an active assignment to the file."""
 
     record: Record
+    reader_assigned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """A page of one file's live records with the fact its access rule needs
+    about the reader, fetched together (also for an empty page): whether the
+    reader has an active assignment to the file."""
+
+    records: Sequence[Record]
     reader_assigned: bool

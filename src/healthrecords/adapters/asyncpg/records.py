@@ -16,18 +16,20 @@ from healthrecords.adapters.sqlalchemy.repositories.record_queries import (
     LIVE_BY_ID,
     LIVE_FOR_READER,
     ONE_FILE,
+    ONE_FILE_FOR_READER,
     SHAPES,
     page_params,
     shape_of,
 )
-from healthrecords.adapters.sqlalchemy.repositories.record_rows import open_record
+from healthrecords.adapters.sqlalchemy.repositories.record_rows import open_page, open_record
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import FetchedRecord, Record, RecordType
+from healthrecords.domain.records import FetchedPage, FetchedRecord, Record, RecordType
 
 _LIVE_BY_ID = Compiled.of(LIVE_BY_ID)
 _LIVE_FOR_READER = Compiled.of(LIVE_FOR_READER)
 _ONE_FILE = {shape: Compiled.of(ONE_FILE[shape]) for shape in SHAPES}
+_ONE_FILE_FOR_READER = {shape: Compiled.of(ONE_FILE_FOR_READER[shape]) for shape in SHAPES}
 _ALL_FILES = {shape: Compiled.of(ALL_FILES[shape]) for shape in SHAPES}
 _ALL_ASSIGNED = {shape: Compiled.of(ALL_ASSIGNED[shape]) for shape in SHAPES}
 _ACTIVE_PAIR = Compiled.of(ACTIVE_PAIR)
@@ -69,6 +71,19 @@ class DirectRecordReads:
             params["files"] = list(patient_ids)
         rows = await self._pool.fetch(statement, params)
         return [open_record(self._cipher, r) for r in rows]
+
+    async def list_for_reader(
+        self,
+        patient_id: UUID,
+        reader_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> FetchedPage:
+        params: dict[str, Any] = page_params(record_type, after, limit)
+        params["patient_id"], params["reader_id"] = patient_id, reader_id
+        rows = await self._pool.fetch(_ONE_FILE_FOR_READER[shape_of(record_type, after)], params)
+        return open_page(self._cipher, rows)
 
     async def list_assigned(
         self,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from healthrecords.domain.assignments import Assignment
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import FetchedRecord, Record, RecordType
+from healthrecords.domain.records import FetchedPage, FetchedRecord, Record, RecordType
 
 
 class MemoryRecordRepository:
@@ -26,11 +26,13 @@ class MemoryRecordRepository:
     async def get_for_reader(self, record_id: UUID, reader_id: UUID) -> FetchedRecord | None:
         if (record := await self.get(record_id)) is None:
             return None
-        assigned = any(
-            a.active and a.doctor_id == reader_id and a.patient_id == record.patient_id
+        return FetchedRecord(record, self._assigned(reader_id, record.patient_id))
+
+    def _assigned(self, doctor_id: UUID, patient_id: UUID) -> bool:
+        return any(
+            a.active and a.doctor_id == doctor_id and a.patient_id == patient_id
             for a in self._assignments.values()
         )
-        return FetchedRecord(record, assigned)
 
     async def list(
         self,
@@ -49,6 +51,17 @@ class MemoryRecordRepository:
         ]
         found.sort(key=lambda r: (r.recorded_at, r.id), reverse=True)
         return found[:limit]
+
+    async def list_for_reader(
+        self,
+        patient_id: UUID,
+        reader_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> FetchedPage:
+        records = await self.list([patient_id], record_type, limit, after)
+        return FetchedPage(records, self._assigned(reader_id, patient_id))
 
     async def list_assigned(
         self,

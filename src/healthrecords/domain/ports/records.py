@@ -6,7 +6,7 @@ from typing import Protocol
 from uuid import UUID
 
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import FetchedRecord, Record, RecordType
+from healthrecords.domain.records import FetchedPage, FetchedRecord, Record, RecordType
 
 
 class RecordReads(Protocol):
@@ -29,6 +29,18 @@ class RecordReads(Protocol):
         after: Cursor | None,
     ) -> Sequence[Record]:
         """Newest first by (recorded_at, id), strictly after the cursor."""
+        ...
+
+    async def list_for_reader(
+        self,
+        patient_id: UUID,
+        reader_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> FetchedPage:
+        """`list` of one file plus whether `reader_id` is actively assigned to
+        it, in one read (the fact comes back with an empty page too)."""
         ...
 
     async def list_assigned(

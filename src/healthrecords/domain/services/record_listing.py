@@ -25,20 +25,16 @@ def listed_files(actor: Actor, asked: UUID | None, items: Sequence[Record]) -> l
     return returned or [None]
 
 
-async def page_of(
+async def every_file_page(
     uow: ReadWork,
     actor: Actor,
-    patient_id: UUID | None,
     record_type: RecordType | None,
     limit: int,
     after: Cursor | None,
 ) -> Sequence[Record]:
-    """One more than `limit` of the asked-for file, or of every visible file."""
-    if patient_id is None and policy.reads_files_by_assignment(actor):
+    """One more than `limit` of every file the caller may read (a named file's
+    page comes with the reader's assignment fact: `RecordReads.list_for_reader`)."""
+    if policy.reads_files_by_assignment(actor):
         return await uow.records.list_assigned(actor.id, record_type, limit + 1, after)
-    files = (
-        [patient_id]
-        if patient_id is not None
-        else await policy.visible_files(actor, uow.assignments)
-    )
+    files = await policy.visible_files(actor, uow.assignments)
     return await uow.records.list(files, record_type, limit + 1, after) if files else []

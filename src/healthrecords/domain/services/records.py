@@ -28,7 +28,7 @@ from healthrecords.domain.records import (
 )
 from healthrecords.domain.services import idempotent, replays
 from healthrecords.domain.services.record_inputs import NewRecord, RecordChanges, check_fields
-from healthrecords.domain.services.record_listing import listed_files, page_of
+from healthrecords.domain.services.record_listing import every_file_page, listed_files
 from healthrecords.domain.services.trail import (
     Target,
     audit_alone,
@@ -144,9 +144,19 @@ class RecordService:
         now = self._clock.now()
         async with self._reads() as uow:
             target = Target(action="record.list", type="record", patient_id=patient_id)
-            decision = await policy.list_records(actor, patient_id, uow.assignments)
-            await enforce(uow, actor, decision, target, now)
-            found = list(await page_of(uow, actor, patient_id, record_type, limit, after))
+            if patient_id is not None:
+                # The file's page and the reader's assignment fact in one read;
+                # nothing of it leaves unless the policy allows it.
+                fetched = await uow.records.list_for_reader(
+                    patient_id, actor.id, record_type, limit + 1, after
+                )
+                decision = policy.list_fetched(actor, patient_id, fetched.reader_assigned)
+                await enforce(uow, actor, decision, target, now)
+                found = list(fetched.records)
+            else:
+                decision = await policy.list_records(actor, None, uow.assignments)
+                await enforce(uow, actor, decision, target, now)
+                found = list(await every_file_page(uow, actor, record_type, limit, after))
             items = found[:limit]
             events = [
                 audit_event(actor, dataclasses.replace(target, patient_id=p), Outcome.SUCCESS, now)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, select, tuple_
+from sqlalchemy import Select, bindparam, exists, select, true, tuple_
 from sqlalchemy.sql.selectable import TextualSelect
 
 from healthrecords.adapters.sqlalchemy.models import AssignmentRow, RecordRow
@@ -70,6 +70,31 @@ SHAPES: list[Shape] = [(kind, after) for kind in (False, True) for after in (Fal
 ONE_FILE: dict[Shape, Select[Any]] = {
     s: _page(RecordRow.patient_id == bindparam("patient_id"), *s) for s in SHAPES
 }
+# One file's page and the reader's active-assignment fact in one round trip,
+# the fact also for an empty page: a one-row select of the fact with the page
+# left-joined to it. The policy decides on both (domain/policy.py, list_fetched).
+_FILE_ASSIGNED = (
+    exists()
+    .where(
+        AssignmentRow.doctor_id == bindparam("reader_id"),
+        AssignmentRow.patient_id == bindparam("patient_id"),
+        AssignmentRow.revoked_at.is_(None),
+    )
+    .label("reader_assigned")
+)
+
+
+def _for_reader(shape: Shape) -> Select[Any]:
+    page = ONE_FILE[shape].subquery("page")
+    fact = select(_FILE_ASSIGNED).subquery("fact")
+    return (
+        select(fact.c.reader_assigned, *page.c)
+        .select_from(fact.outerjoin(page, true()))
+        .order_by(page.c.recorded_at.desc(), page.c.id.desc())
+    )
+
+
+ONE_FILE_FOR_READER: dict[Shape, Select[Any]] = {s: _for_reader(s) for s in SHAPES}
 # Several files, embedded (SQLite, one user's scale): one expanding IN.
 ANY_FILE: dict[Shape, Select[Any]] = {
     s: _page(RecordRow.patient_id.in_(bindparam("files", expanding=True)), *s) for s in SHAPES

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from healthrecords.adapters.security.cipher import FieldCipher
+from healthrecords.adapters.security.cipher import FieldCipher, SealedColumns
 from healthrecords.adapters.security.data_keys import WrappedKey
 from healthrecords.adapters.sqlalchemy.repositories.data_keys import wrapped_of
-from healthrecords.domain.records import Record, RecordType
+from healthrecords.domain.records import FetchedPage, Record, RecordType
 
 TABLE = "health_record"
+_SEALED = SealedColumns.of(TABLE, "title", "content")
+_TYPES = {t.value: t for t in RecordType}
 
 
 class Columns(Protocol):
@@ -56,26 +59,23 @@ def record_row(cipher: FieldCipher, record: Record, data_key: WrappedKey) -> dic
 def open_record(cipher: FieldCipher, row: Columns) -> Record:
     """The record of a row by column name (SQLAlchemy's or asyncpg's)."""
     row_id, patient_id, key_id = row["id"], row["patient_id"], row["key_id"]
-    data_key = wrapped_of(row, patient_id, key_id)
-
-    def unseal(field: str) -> str:
-        return cipher.decrypt(
-            row[f"{field}_ciphertext"],
-            key_id=key_id,
-            table=TABLE,
-            field=field,
-            row_id=row_id,
-            patient_id=patient_id,
-            data_key=data_key,
-        )
-
+    title, content = cipher.decrypt_row(
+        _SEALED,
+        (row["title_ciphertext"], row["content_ciphertext"]),
+        key_id=key_id,
+        row_id=row_id,
+        patient_id=patient_id,
+        data_key=wrapped_of(row, patient_id, key_id),
+    )
+    kind = row["record_type"]
     return Record(
         id=row_id,
         patient_id=patient_id,
         author_id=row["author_id"],
-        title=unseal("title"),
-        record_type=RecordType(row["record_type"]),
-        content=unseal("content"),
+        title=title,
+        # A dict lookup instead of the enum's call (its ValueError kept for a value it lacks).
+        record_type=_TYPES.get(kind) or RecordType(kind),
+        content=content,
         recorded_at=row["recorded_at"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
@@ -83,3 +83,10 @@ def open_record(cipher: FieldCipher, row: Columns) -> Record:
         deleted_at=row["deleted_at"],
         updated_by=row["updated_by"],
     )
+
+
+def open_page(cipher: FieldCipher, rows: Sequence[Columns]) -> FetchedPage:
+    """A page fetched with the reader's assignment fact (`ONE_FILE_FOR_READER`):
+    an empty page is one row holding only the fact."""
+    assigned = bool(rows[0]["reader_assigned"]) if rows else False
+    return FetchedPage([open_record(cipher, r) for r in rows if r["id"] is not None], assigned)

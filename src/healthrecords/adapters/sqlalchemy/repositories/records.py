@@ -19,16 +19,18 @@ from healthrecords.adapters.sqlalchemy.repositories.record_queries import (
     LIVE_BY_ID,
     LIVE_FOR_READER,
     ONE_FILE,
+    ONE_FILE_FOR_READER,
     page_params,
     shape_of,
 )
 from healthrecords.adapters.sqlalchemy.repositories.record_rows import (
+    open_page,
     open_record,
     record_row,
     seal_record,
 )
 from healthrecords.domain.pagination import Cursor
-from healthrecords.domain.records import FetchedRecord, Record, RecordType
+from healthrecords.domain.records import FetchedPage, FetchedRecord, Record, RecordType
 
 INSERT_RECORD = insert(cast(Table, RecordRow.__table__))
 
@@ -82,6 +84,20 @@ class SqlRecordRepository:
             params["files"] = list(patient_ids)
         result = await self._session.execute(statement, params)
         return [open_record(self._cipher, r) for r in result.mappings()]
+
+    async def list_for_reader(
+        self,
+        patient_id: UUID,
+        reader_id: UUID,
+        record_type: RecordType | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> FetchedPage:
+        params = page_params(record_type, after, limit)
+        params["patient_id"], params["reader_id"] = patient_id, reader_id
+        shape = shape_of(record_type, after)
+        result = await self._session.execute(ONE_FILE_FOR_READER[shape], params)
+        return open_page(self._cipher, result.mappings().all())
 
     async def list_assigned(
         self,
