@@ -15,7 +15,11 @@ from uuid import UUID, uuid4
 from healthrecords.adapters.asyncpg.pool import DirectPool
 from healthrecords.adapters.asyncpg.statements import Compiled
 from healthrecords.adapters.security.data_keys import DataKeys, WrappedKey
-from healthrecords.adapters.sqlalchemy.repositories.data_keys import FILE_GONE, NEWEST_KEY
+from healthrecords.adapters.sqlalchemy.repositories.data_keys import (
+    FILE_GONE,
+    NEWEST_KEY,
+    newest_of,
+)
 from healthrecords.domain.errors import NotFound
 
 _NEWEST_KEY = Compiled.of(NEWEST_KEY)
@@ -66,10 +70,5 @@ class CurrentKeys:
         return key
 
     async def _newest(self, patient_id: UUID) -> WrappedKey | None:
-        """None if the patient has no key yet; NotFound if the file is gone."""
         row = await self._pool.fetchrow(_NEWEST_KEY, {"patient_id": patient_id})
-        if row is None or row["erased_at"] is not None:
-            raise NotFound(FILE_GONE)
-        if row["ref"] is None:
-            return None
-        return WrappedKey(patient_id, row["ref"], row["wrap_key_id"], row["wrapped_key"])
+        return newest_of(row, patient_id)

@@ -20,7 +20,20 @@ from healthrecords.domain.ports.two_factor import MfaChallenges, RecoveryCodes, 
 from healthrecords.domain.ports.users import UserRepository
 
 
-class UnitOfWork(Protocol):
+class ScopedWork(Protocol):
+    """Opened with `async with`; left without commit, rolled back."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWork(ScopedWork, Protocol):
     """One transaction over every repository; rolled back unless committed."""
 
     users: UserRepository
@@ -39,15 +52,6 @@ class UnitOfWork(Protocol):
     password_resets: PasswordResets
     patient_keys: PatientKeys
     emergency_access: EmergencyAccessGrants
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
     async def commit(self) -> None: ...
 
@@ -68,7 +72,7 @@ class AuditedWork(Protocol):
     async def rollback(self) -> None: ...
 
 
-class ReadWork(AuditedWork, Protocol):
+class ReadWork(AuditedWork, ScopedWork, Protocol):
     """The read use cases' work: facts and records read, then the audit row
     written. Any UnitOfWork is one; the lean read path (adapters/asyncpg) is
     only this. A read returns its data only once its audit row is committed."""
@@ -79,20 +83,11 @@ class ReadWork(AuditedWork, Protocol):
     @property
     def assignments(self) -> AssignmentFacts: ...
 
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
 
 ReadWorkFactory = Callable[[], ReadWork]
 
 
-class CreateWork(AuditedWork, Protocol):
+class CreateWork(AuditedWork, ScopedWork, Protocol):
     """A create that notifies nobody and remembers no Idempotency-Key: the
     record and its audit row, stored together or not at all. Any UnitOfWork is
     one; the lean create path (adapters/asyncpg) sends both in one statement."""
@@ -102,15 +97,6 @@ class CreateWork(AuditedWork, Protocol):
 
     @property
     def assignments(self) -> AssignmentFacts: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
 
 
 CreateWorkFactory = Callable[[], CreateWork]

@@ -92,15 +92,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return problem(400, "The connection closed before the request body arrived.")
     if exc.status_code >= 500:
         # Litestar's own 5xx (a failure inside the framework) is a bug too.
-        cause = exc.__cause__ or exc.__context__
-        log.error(
-            "unhandled error",
-            extra={
-                "error_type": type(exc).__name__,
-                "cause": type(cause).__name__ if cause else None,
-                "path": request.url.path,
-            },
-        )
+        _log_unhandled(request, exc)
     headers = {
         k: v
         for k, v in (exc.headers or {}).items()
@@ -118,11 +110,17 @@ def _too_deep(_: Request[Any, Any, Any], __: RecursionError) -> Response[Any]:
     return problem(400, "The JSON document is nested too deeply.")
 
 
+def _log_unhandled(request: Request[Any, Any, Any], exc: Exception) -> None:
+    """Types and the path only: an error's text may quote request data."""
+    cause = exc.__cause__ or exc.__context__
+    extra = {"error_type": type(exc).__name__, "path": request.url.path}
+    if cause is not None:
+        extra["cause"] = type(cause).__name__
+    log.error("unhandled error", extra=extra)
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error(
-        "unhandled error",
-        extra={"error_type": type(exc).__name__, "path": request.url.path},
-    )
+    _log_unhandled(request, exc)
     return problem(500, "An unexpected error occurred. It has been logged.")
 
 

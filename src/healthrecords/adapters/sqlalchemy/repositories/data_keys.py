@@ -93,6 +93,16 @@ _BY_REF = select(DataKeyRow.wrap_key_id, DataKeyRow.wrapped_key).where(
 )
 
 
+def newest_of(row: Any, patient_id: UUID) -> WrappedKey | None:
+    """The key a NEWEST_KEY row names (by column name, either driver's row):
+    None if the patient has none yet; NotFound if the file is gone."""
+    if row is None or row["erased_at"] is not None:
+        raise NotFound(FILE_GONE)
+    if row["ref"] is None:
+        return None
+    return WrappedKey(patient_id, row["ref"], row["wrap_key_id"], row["wrapped_key"])
+
+
 async def store_new_key(
     session: AsyncSession, keys: DataKeys, patient_id: UUID, generation: int
 ) -> WrappedKey:
@@ -128,13 +138,10 @@ class SqlDataKeys:
         known = self._current.get(patient_id)
         if known is not None:
             return known
-        row = (await self._session.execute(_CURRENT, {"patient_id": patient_id})).first()
-        if row is None or row.erased_at is not None:
-            raise NotFound(FILE_GONE)
-        if row.ref is None:
+        found = await self._session.execute(_CURRENT, {"patient_id": patient_id})
+        key = newest_of(found.mappings().first(), patient_id)
+        if key is None:
             key = await store_new_key(self._session, self._keys, patient_id, 1)
-        else:
-            key = WrappedKey(patient_id, row.ref, row.wrap_key_id, row.wrapped_key)
         self._current[patient_id] = key
         return key
 
@@ -144,6 +151,7 @@ __all__ = [
     "NEWEST_KEY",
     "SqlDataKeys",
     "data_key_ref",
+    "newest_of",
     "with_data_key",
     "wrapped_of",
 ]
